@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from portal.tenancy import shop_view
+
+
+@shop_view
+def index(request, shop):
+    return render(request, "ads/index.html", {"shop": shop})

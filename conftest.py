@@ -1,0 +1,57 @@
+"""Shared fixtures: alice owns shop A, bob is a viewer of shop A, carol manages shop A,
+charlie owns shop B (an outsider to A)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from shops.models import Membership
+from shops.services import create_shop
+
+
+def _user(username: str):
+    return get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password="pw-" + username)
+
+
+@pytest.fixture
+def alice(db):
+    return _user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return _user("bob")
+
+
+@pytest.fixture
+def carol(db):
+    return _user("carol")
+
+
+@pytest.fixture
+def charlie(db):
+    return _user("charlie")
+
+
+@pytest.fixture
+def shop_a(alice, bob, carol):
+    shop = create_shop(owner=alice, name="Shop A", currency="USD", country="US")
+    Membership.objects.create(user=bob, shop=shop, role=Membership.Role.VIEWER)
+    Membership.objects.create(user=carol, shop=shop, role=Membership.Role.MANAGER)
+    return shop
+
+
+@pytest.fixture
+def shop_b(charlie):
+    return create_shop(owner=charlie, name="Shop B", currency="JPY", country="JP")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    return login(client, alice)

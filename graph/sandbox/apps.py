@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "graph.sandbox"
+    label = "sandbox"
+    verbose_name = "Graph sandbox"

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def portal(request):
+    """Navigation context: the current shop (set by `shop_view`) and the user's other shops."""
+    shop = getattr(request, "shop", None)
+    membership = getattr(request, "membership", None)
+    shops = []
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        shops = [m.shop for m in user.memberships.select_related("shop").order_by("shop__name", "shop_id")]
+    return {
+        "current_shop": shop,
+        "current_membership": membership,
+        "can_write": bool(membership and membership.can_write),
+        "user_shops": shops,
+        "demo_mode": settings.DEMO_MODE,
+        "sandbox_enabled": settings.GRAPH_SANDBOX_ENABLED,
+    }

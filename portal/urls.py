@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+shop_patterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("", include("shops.urls")),
+    path("catalog/", include("catalog.urls")),
+    path("orders/", include("orders.urls")),
+    path("promotions/", include("promotions.urls")),
+    path("ads/", include("ads.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("shop/<int:shop_id>/", include(shop_patterns)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("webhooks/", include("graph.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.GRAPH_SANDBOX_ENABLED:
+    urlpatterns.append(path("graph-sandbox/", include("graph.sandbox.urls")))
+
+admin.site.site_header = "Seller portal — staff"
+admin.site.site_title = "Seller portal staff"
