@@ -55,3 +55,19 @@ def login(client, user):
 @pytest.fixture
 def alice_client(client, alice):
     return login(client, alice)
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    """The Graph sandbox over real HTTP (pytest-django's live server), reset for the test.
+
+    The portal's Graph client is pointed at it through settings.GRAPH_BASE_URL.
+    """
+    from graph.sandbox.testing import SandboxControl
+
+    base = f"{live_server.url}/graph-sandbox"
+    settings.GRAPH_BASE_URL = base
+    settings.PORTAL_BASE_URL = live_server.url
+    control = SandboxControl(base)
+    control.reset()
+    yield control
