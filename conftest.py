@@ -68,6 +68,7 @@ def sandbox(live_server, settings):
     base = f"{live_server.url}/graph-sandbox"
     settings.GRAPH_BASE_URL = base
     settings.PORTAL_BASE_URL = live_server.url
+    settings.META_DIALOG_BASE_URL = f"{base}/www"
     control = SandboxControl(base)
     control.reset()
     yield control

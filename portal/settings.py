@@ -189,6 +189,11 @@ GRAPH_BASE_URL = env.str(
     "GRAPH_BASE_URL",
     default=f"{PORTAL_BASE_URL}/graph-sandbox" if GRAPH_SANDBOX_ENABLED else "https://graph.facebook.com",
 )
+# Meta's login/consent dialogs (FBE) live on www.facebook.com; the sandbox serves its own copy.
+META_DIALOG_BASE_URL = env.str(
+    "META_DIALOG_BASE_URL",
+    default=f"{PORTAL_BASE_URL}/graph-sandbox/www" if GRAPH_SANDBOX_ENABLED else "https://www.facebook.com",
+)
 GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=5.0)
 GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=14)
