@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from portal.issues import issue_cards
 
 
 def portal(request):
@@ -12,6 +15,8 @@ def portal(request):
     if user is not None and user.is_authenticated:
         shops = [m.shop for m in user.memberships.select_related("shop").order_by("shop__name", "shop_id")]
     return {
+        # Lazy: computed only by pages that show it (the navigation badge).
+        "shop_issue_count": SimpleLazyObject(lambda: sum(c.count for c in issue_cards(shop)) if shop else 0),
         "current_shop": shop,
         "current_membership": membership,
         "can_write": bool(membership and membership.can_write),
