@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from graph import views
 
 app_name = "graph"
-urlpatterns: list = []
+urlpatterns = [
+    path("meta/", views.meta_webhook, name="meta_webhook"),
+]
