@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.money import (
@@ -172,9 +172,10 @@ def test_from_decimal_rejects(amount, currency, message):
         Money.from_decimal(amount, currency)
 
 
-@pytest.mark.parametrize("amount", [9.99, 1.0, True, None, ["9.99"]])
-def test_from_decimal_refuses_floats_and_other_types(amount):
-    with pytest.raises(TypeError):
+@pytest.mark.parametrize(("amount", "message"), [(9.99, "float"), (1.0, "float"), (True, "bool"), (None, "NoneType"),
+                                                 (["9.99"], "list")])
+def test_from_decimal_refuses_floats_and_other_types(amount, message):
+    with pytest.raises(TypeError, match=message):
         Money.from_decimal(amount, "USD")
 
 
@@ -252,6 +253,7 @@ def test_to_decimal_str(money, text):
     assert money.to_meta_price() == str(money) == f"{text} {money.currency}"
 
 
+@settings(deadline=None)  # shared CI machines: judge results, not speed
 @given(monies)
 def test_meta_round_trips(m):
     assert Money.from_decimal(m.to_decimal_str(), m.currency) == m
@@ -299,6 +301,7 @@ def test_percent_off_refuses_negative_amounts():
         Money(-1000, "USD").percent_off(1000)
 
 
+@settings(deadline=None)  # shared CI machines: judge results, not speed
 @given(
     st.integers(min_value=0, max_value=10**15),
     st.sampled_from(CURRENCIES),
