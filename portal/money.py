@@ -86,6 +86,9 @@ def _parse_decimal_to_minor(text: str, exponent: int, currency: str) -> int:
     if match is None:
         raise ValueError(f"{text!r} is not a valid decimal amount (expected e.g. '9.99').")
     sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+    if len(fraction) > exponent and not fraction[exponent:].strip("0"):
+        # "1000.00" JPY or "9.990" USD: written with extra zeros but exact, so nothing is rounded.
+        fraction = fraction[:exponent]
     if len(fraction) > exponent:
         raise ValueError(
             f"{text!r} has {len(fraction)} decimal places but {currency} allows {exponent}; refusing to round."

@@ -143,13 +143,16 @@ def test_from_decimal(amount, currency, minor):
     assert Money.from_decimal(amount, currency) == Money(minor, currency.upper())
 
 
+@pytest.mark.parametrize(("amount", "currency", "minor"), [("9.990", "USD", 999), ("1000.00", "JPY", 1000), ("1.2340", "KWD", 1234)])
+def test_extra_trailing_zeros_are_exact_and_accepted(amount, currency, minor):
+    assert Money.from_decimal(amount, currency) == Money(minor, currency)
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "message"),
     [
         ("9.999", "USD", "decimal places"),
-        ("9.990", "USD", "decimal places"),  # exact, but written for another exponent: refused
         ("1.5", "JPY", "decimal places"),
-        ("1000.00", "JPY", "decimal places"),
         ("1.2345", "KWD", "decimal places"),
         (Decimal("9.999"), "USD", "decimal places"),
         ("1e3", "USD", "not a valid decimal"),
