@@ -1,6 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from shops.models import Membership, MetaConnection, Shop
+from shops import services
+from shops.models import ConnectAttempt, Membership, MetaConnection, Shop, ShopIssue
+
+#: What staff may see of a connection: everything but the token (only whether it is set).
+CONNECTION_READONLY = [
+    "token_set", "token_type", "token_expires_at", "scopes", "status", "business_manager_id", "catalog_id", "pixel_id",
+    "page_id", "instagram_profile_id", "commerce_merchant_settings_id", "installed_features", "merchant_status", "cta",
+    "checks", "connected_at", "disconnected_at", "uninstall_pending", "last_checked_at", "last_ok_at", "last_error",
+    "check_requested_at", "usage", "usage_updated_at",
+]
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,42 +24,160 @@ class MembershipInline(admin.TabularInline):
 class MetaConnectionInline(admin.StackedInline):
     model = MetaConnection
     can_delete = False
-    exclude = ["access_token"]
-    readonly_fields = ["token_set", "token_type", "token_expires_at", "last_checked_at", "last_ok_at", "usage", "usage_updated_at"]
+    fields = readonly_fields = CONNECTION_READONLY
 
-    @admin.display(boolean=True, description="token set")
+    @admin.display(boolean=True, description=_("token set"))
     def token_set(self, obj):
         return obj.has_token
 
 
+class OpenIssueInline(admin.TabularInline):
+    model = ShopIssue
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["kind", "severity", "title", "first_seen", "last_seen", "resolved_at"]
+    verbose_name_plural = _("shop issues (latest first)")
+    ordering = ["resolved_at", "-last_seen"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class HealthFilter(admin.SimpleListFilter):
+    """Partner-wide connection health: the shops that need someone. The admins using it
+    annotate `_open_issues`."""
+
+    title = _("health")
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("needs_reconnect", _("Needs reconnect")),
+            ("setup_incomplete", _("Set-up incomplete")),
+            ("disabled", _("Disabled by Meta")),
+            ("has_issues", _("Has open issues")),
+            ("uninstall_pending", _("Disconnect not confirmed by Meta")),
+            ("healthy", _("Connected, no open issue")),
+        ]
+
+    def queryset(self, request, queryset):
+        prefix = "" if queryset.model is Shop else "shop__"
+        conn = "meta_connection__" if queryset.model is Shop else ""
+        open_issue = {f"{prefix}issues__resolved_at__isnull": True}
+        value = self.value()
+        if value == "needs_reconnect":
+            return queryset.filter(**{f"{conn}status": MetaConnection.Status.NEEDS_RECONNECT})
+        if value == "setup_incomplete":
+            return queryset.filter(**open_issue, **{f"{prefix}issues__kind__in": [
+                "shop.setup_incomplete", "shop.checkout_not_website", "shop.catalog_missing",
+                "shop.merchant_settings_missing"]}).distinct()
+        if value == "disabled":
+            return queryset.filter(
+                Q(**{f"{conn}merchant_status": "EXTERNALLY_DISABLED"})
+                | Q(**open_issue, **{f"{prefix}issues__kind__in": ["shop.merchant_disabled", "shop.review_rejected"]})
+            ).distinct()
+        if value == "has_issues":
+            return queryset.filter(_open_issues__gt=0)
+        if value == "uninstall_pending":
+            return queryset.filter(**{f"{conn}uninstall_pending": True})
+        if value == "healthy":
+            return queryset.filter(**{f"{conn}status": MetaConnection.Status.CONNECTED}, _open_issues=0)
+        return queryset
+
+
+@admin.action(description=_("Check health at Meta now (queued)"))
+def check_now(modeladmin, request, queryset):
+    shops = queryset if queryset.model is Shop else Shop.objects.filter(meta_connection__in=queryset)
+    n = 0
+    for shop in shops.filter(meta_connection__status__in=["connected", "needs_reconnect"]):
+        services.request_health_check(shop)
+        n += 1
+    modeladmin.message_user(request, _("%(n)d health check(s) queued.") % {"n": n}, messages.SUCCESS)
+
+
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "currency", "connection_status", "external_business_id", "created_at"]
-    list_filter = ["country", "currency", "meta_connection__status"]
+    list_display = ["name", "country", "currency", "connection_status", "open_issues", "external_business_id", "created_at"]
+    list_filter = [HealthFilter, "meta_connection__status", "country", "currency"]
     search_fields = ["name", "external_business_id", "meta_connection__catalog_id", "meta_connection__commerce_merchant_settings_id", "memberships__user__email"]
     list_select_related = ["meta_connection"]
-    inlines = [MetaConnectionInline, MembershipInline]
+    readonly_fields = ["external_business_id", "created_at", "onboarded_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [MetaConnectionInline, MembershipInline, OpenIssueInline]
+    actions = [check_now]
 
-    @admin.display(description="Meta connection")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _open_issues=Count("issues", filter=Q(issues__resolved_at__isnull=True), distinct=True))
+
+    @admin.display(description=_("Meta connection"))
     def connection_status(self, obj):
         conn = getattr(obj, "meta_connection", None)
         return conn.get_status_display() if conn else "—"
+
+    @admin.display(description=_("open issues"), ordering="_open_issues")
+    def open_issues(self, obj):
+        return obj._open_issues
 
 
 @admin.register(MetaConnection)
 class MetaConnectionAdmin(admin.ModelAdmin):
     """Partner-wide connection health. The token itself is never shown or editable here."""
 
-    list_display = ["shop", "status", "token_set", "token_expires_at", "last_checked_at", "last_ok_at", "catalog_id", "commerce_merchant_settings_id"]
-    list_filter = ["status", "token_type"]
+    list_display = ["shop", "status", "token_set", "token_expires_at", "merchant_status", "last_checked_at", "last_ok_at",
+                    "open_issues", "catalog_id", "commerce_merchant_settings_id"]
+    list_filter = [HealthFilter, "status", "merchant_status", "token_type", "uninstall_pending"]
     list_select_related = ["shop"]
-    search_fields = ["shop__name", "catalog_id", "commerce_merchant_settings_id", "business_manager_id", "pixel_id"]
-    exclude = ["access_token"]
-    readonly_fields = ["token_set", "usage", "usage_updated_at", "last_checked_at", "last_ok_at"]
+    search_fields = ["shop__name", "shop__external_business_id", "catalog_id", "commerce_merchant_settings_id",
+                     "business_manager_id", "pixel_id"]
+    fields = ["shop", *CONNECTION_READONLY]
+    readonly_fields = ["shop", *CONNECTION_READONLY]
+    actions = [check_now]
 
-    @admin.display(boolean=True, description="token set")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _open_issues=Count("shop__issues", filter=Q(shop__issues__resolved_at__isnull=True), distinct=True))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description=_("token set"))
     def token_set(self, obj):
         return obj.has_token
+
+    @admin.display(description=_("open issues"), ordering="_open_issues")
+    def open_issues(self, obj):
+        return obj._open_issues
+
+
+@admin.register(ShopIssue)
+class ShopIssueAdmin(admin.ModelAdmin):
+    list_display = ["shop", "kind", "severity", "title", "first_seen", "last_seen", "resolved_at"]
+    list_filter = ["severity", "kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["shop"]
+    search_fields = ["shop__name", "kind", "title"]
+    readonly_fields = ["shop", "kind", "severity", "title", "explanation", "cta_label", "cta_url", "cta_external", "params",
+                       "first_seen", "last_seen", "resolved_at"]
+    date_hierarchy = "last_seen"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ConnectAttempt)
+class ConnectAttemptAdmin(admin.ModelAdmin):
+    """The audit trail of connects and reconnects (the state itself is only stored hashed)."""
+
+    list_display = ["shop", "user", "purpose", "outcome", "error_code", "created_at", "used_at"]
+    list_filter = ["purpose", "outcome", "error_code"]
+    list_select_related = ["shop", "user"]
+    search_fields = ["shop__name", "user__email", "error_code"]
+    exclude = ["state_hash"]
+    readonly_fields = ["shop", "user", "purpose", "redirect_uri", "created_at", "expires_at", "used_at", "outcome",
+                       "error_code", "error_detail"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Membership)

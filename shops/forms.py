@@ -10,12 +10,22 @@ from portal.money import CURRENCY_EXPONENTS
 from shops.models import Membership, Shop
 
 
+def _timezone_choices():
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
 class ShopProfileForm(forms.ModelForm):
     storefront_url = forms.URLField(label=_("storefront URL"), required=False, assume_scheme="https")
 
     class Meta:
         model = Shop
         fields = ["name", "storefront_url", "country", "currency", "timezone", "business_vertical"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].widget = forms.Select(choices=_timezone_choices())
+        self.fields["country"].widget.attrs.update({"maxlength": 2, "autocomplete": "country", "size": 4})
+        self.fields["currency"].widget.attrs.update({"maxlength": 3, "size": 5})
 
     def clean_storefront_url(self):
         url = self.cleaned_data["storefront_url"]
@@ -45,3 +55,30 @@ class ShopProfileForm(forms.ModelForm):
 class InviteMemberForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+
+class NewShopForm(ShopProfileForm):
+    """The wizard's first step for a shop that does not exist yet."""
+
+    class Meta(ShopProfileForm.Meta):
+        help_texts = {
+            "name": _("As buyers will see it on Facebook and Instagram."),
+            "timezone": _("The shop's time zone, e.g. America/New_York or Asia/Shanghai."),
+        }
+
+
+class ChangeRoleForm(forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = shop.memberships.all()
+
+
+class MembershipActionForm(forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = shop.memberships.select_related("user")

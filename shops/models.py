@@ -30,6 +30,8 @@ class Shop(models.Model):
     # Our stable id for the shop at Meta (FBE `external_business_id`); never changes.
     external_business_id = models.CharField(max_length=64, unique=True, default=new_external_business_id, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the seller reaches the wizard's last step; the wizard resumes until then.
+    onboarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -93,6 +95,23 @@ class MetaConnection(models.Model):
     # Latest Graph usage figures (X-App-Usage, X-Business-Use-Case-Usage) for schedulers.
     usage = models.JSONField(default=dict, blank=True)
     usage_updated_at = models.DateTimeField(null=True, blank=True)
+    # --- onboarding and health (issue 4) ---
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    # A seller pressed Disconnect: the task still has to tell Meta (DELETE fbe_installs), then
+    # wipes the token. Kept True until Meta confirmed or the token turned out to be dead.
+    uninstall_pending = models.BooleanField(default=False)
+    # What the last verification read at Meta: merchant_status, cta, setup_status, channels.
+    merchant_status = models.CharField(max_length=40, blank=True)
+    cta = models.CharField(max_length=40, blank=True)
+    # The last health check's results: [{"key", "ok", "detail", "params"}], shown on the
+    # wizard's Verify step and the dashboard; issues are derived from the same check.
+    checks = models.JSONField(default=list, blank=True)
+    check_requested_at = models.DateTimeField(null=True, blank=True)
+    # Per-shop lease of the health task (portal.jobs.claim_lease).
+    health_lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"], name="shops_conn_status_idx")]
 
     def __str__(self) -> str:
         return f"Meta connection of {self.shop} ({self.status})"
@@ -100,3 +119,92 @@ class MetaConnection(models.Model):
     @property
     def has_token(self) -> bool:
         return bool(self.access_token)
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED and self.has_token
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [c for c in self.checks or [] if not c.get("ok")]
+
+
+class ConnectAttempt(models.Model):
+    """One trip to Meta's FBE dialog: the OAuth `state` (stored hashed), bound to the user's
+    session, the shop and the user; usable once, until `expires_at`. Also the audit trail of
+    every connect and reconnect and why it failed."""
+
+    class Purpose(models.TextChoices):
+        CONNECT = "connect", _("Connect")
+        RECONNECT = "reconnect", _("Reconnect")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting for Meta")
+        SUCCEEDED = "succeeded", _("Connected")
+        CANCELLED = "cancelled", _("Cancelled at Meta")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="connect_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.CONNECT)
+    state_hash = models.CharField(max_length=64, unique=True)
+    redirect_uri = models.URLField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    #: machine-readable reason of a failure (see shops.onboarding.FAILURES)
+    error_code = models.CharField(max_length=40, blank=True)
+    #: Meta's words or our technical detail, for staff (never a token)
+    error_detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "-created_at"], name="shops_attempt_shop_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.shop} ({self.outcome})"
+
+
+class ShopIssue(models.Model):
+    """A shop-level problem found by the health check. One open row per (shop, kind); it
+    resolves itself when a later check passes and stays as history."""
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", _("Critical")
+        MUST_FIX = "must_fix", _("Must fix")
+        WARNING = "warning", _("Warning")
+        OPPORTUNITY = "opportunity", _("Opportunity")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=60)
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+    #: English wording as recorded (history, admin); pages translate from `kind` and `params`.
+    title = models.CharField(max_length=200)
+    explanation = models.TextField(blank=True)
+    cta_label = models.CharField(max_length=100, blank=True)
+    cta_url = models.URLField(max_length=500, blank=True)
+    cta_external = models.BooleanField(default=False)
+    #: values the wording uses (e.g. Meta's review messages, missing permissions)
+    params = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "kind"], condition=models.Q(resolved_at__isnull=True), name="uniq_open_shop_issue"
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "resolved_at"], name="shops_issue_open_idx")]
+
+    def __str__(self) -> str:
+        state = "resolved" if self.resolved_at else "open"
+        return f"{self.kind} @ {self.shop} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

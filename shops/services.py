@@ -1,13 +1,20 @@
-"""State changes of shops and memberships: the one path views, admin and tasks use."""
+"""State changes of shops, memberships and the Meta connection: the one path views, admin,
+tasks and webhook handlers use."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shops.models import Membership, MetaConnection, Shop
+from shops.signals import shop_disconnected
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -22,8 +29,23 @@ def update_shop_profile(shop: Shop, *, form) -> Shop:
     return form.save()
 
 
+@transaction.atomic
+def finish_onboarding(shop: Shop) -> Shop:
+    if shop.onboarded_at is None:
+        Shop.objects.filter(pk=shop.pk, onboarded_at__isnull=True).update(onboarded_at=timezone.now())
+        shop.refresh_from_db(fields=["onboarded_at"])
+    return shop
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
 class MembershipError(Exception):
     pass
+
+
+def _keeps_an_owner(shop: Shop, membership: Membership) -> bool:
+    return shop.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists()
 
 
 @transaction.atomic
@@ -39,16 +61,90 @@ def add_member(shop: Shop, *, email: str, role: str) -> tuple[Membership, bool]:
         )
     membership, created = Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
     if not created and membership.role != role:
-        if membership.is_owner and not shop.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists():
-            raise MembershipError("A shop must keep at least one owner.")
-        membership.role = role
-        membership.save(update_fields=["role"])
+        change_role(shop, membership.pk, role=role)
+        membership.refresh_from_db()
     return membership, created
+
+
+@transaction.atomic
+def change_role(shop: Shop, membership_id: int, *, role: str) -> Membership:
+    membership = shop.memberships.select_for_update().get(pk=membership_id)
+    if membership.role == role:
+        return membership
+    if membership.is_owner and not _keeps_an_owner(shop, membership):
+        raise MembershipError(_("A shop must keep at least one owner."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
 
 
 @transaction.atomic
 def remove_member(shop: Shop, membership_id: int) -> None:
     membership = shop.memberships.select_for_update().get(pk=membership_id)
-    if membership.is_owner and not shop.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists():
-        raise MembershipError("A shop must keep at least one owner.")
+    if membership.is_owner and not _keeps_an_owner(shop, membership):
+        raise MembershipError(_("A shop must keep at least one owner."))
     membership.delete()
+
+
+def invitation_pending(membership: Membership) -> bool:
+    """The person was invited but has never logged in."""
+    return membership.user.last_login is None
+
+
+# --- the Meta connection ------------------------------------------------------------------------
+
+
+def _queue(func: str, *args, group: str) -> None:
+    from django_q.tasks import async_task
+
+    async_task(func, *args, group=group)
+
+
+@transaction.atomic
+def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
+    """The seller disconnects: syncing stops now; a task tells Meta (DELETE fbe_installs) and
+    then wipes the token. Products, orders and settings here are kept."""
+    from shops import health
+
+    conn = MetaConnection.objects.select_for_update().get(shop=shop)
+    if conn.status == MetaConnection.Status.DISCONNECTED and not conn.uninstall_pending:
+        return conn
+    conn.status = MetaConnection.Status.DISCONNECTED
+    conn.disconnected_at = timezone.now()
+    conn.uninstall_pending = conn.has_token
+    conn.checks = []
+    conn.save(update_fields=["status", "disconnected_at", "uninstall_pending", "checks"])
+    health.resolve_all(shop)
+    if conn.uninstall_pending:
+        transaction.on_commit(lambda: _queue("shops.tasks.uninstall_at_meta", shop.pk, group="shops.uninstall"))
+    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason=reason))
+    return conn
+
+
+@transaction.atomic
+def mark_uninstalled_at_meta(shop: Shop) -> bool:
+    """Meta told us (fbe_install webhook without a token) that the seller removed the extension:
+    the connection is disconnected, the token wiped and the seller gets an issue to reconnect.
+    Returns False when there was nothing to do (already disconnected)."""
+    from shops import health
+
+    conn = MetaConnection.objects.select_for_update().get(shop=shop)
+    if conn.status in (MetaConnection.Status.NOT_CONNECTED, MetaConnection.Status.DISCONNECTED) and not conn.has_token:
+        return False
+    now = timezone.now()
+    conn.status = MetaConnection.Status.DISCONNECTED
+    conn.disconnected_at = now
+    conn.access_token = ""
+    conn.uninstall_pending = False
+    conn.last_error = "The Facebook Business Extension was uninstalled at Meta."
+    conn.save(update_fields=["status", "disconnected_at", "access_token", "uninstall_pending", "last_error"])
+    health.resolve_all(shop, now=now)
+    health.open_issue(shop, "install", now=now)
+    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason="uninstalled"))
+    return True
+
+
+def request_health_check(shop: Shop) -> None:
+    """"Check now": queue the health task (the page never waits on Meta)."""
+    MetaConnection.objects.filter(shop=shop).update(check_requested_at=timezone.now())
+    transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"))

@@ -1,20 +1,91 @@
 from __future__ import annotations
 
+from itertools import groupby
+
 from django.contrib import messages
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.issues import SEVERITY_ORDER, issue_cards
 from portal.tenancy import get_for_shop, shop_view
 from shops import services
-from shops.forms import InviteMemberForm, ShopProfileForm
-from shops.models import Membership
+from shops.forms import ChangeRoleForm, InviteMemberForm, MembershipActionForm, ShopProfileForm
+from shops.models import Membership, MetaConnection
+
+GROUP_LABELS = {
+    "shop": gettext_lazy("Shop and connection"),
+    "catalog": gettext_lazy("Products"),
+    "orders": gettext_lazy("Orders"),
+    "promotions": gettext_lazy("Promotions"),
+    "ads": gettext_lazy("Ads"),
+}
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def issues_context(shop) -> dict:
+    """The Issues page's data: every app's cards, grouped by type, most severe group first."""
+    cards = issue_cards(shop)
+    groups = []
+    ordered = sorted(cards, key=lambda c: c.group)
+    for group, items in groupby(ordered, key=lambda c: c.group):
+        items = sorted(items, key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), -c.count, c.kind))
+        groups.append({
+            "key": group,
+            "label": GROUP_LABELS.get(group, group.replace("_", " ").capitalize()),
+            "cards": items,
+            "count": sum(c.count for c in items),
+            "rank": min(SEVERITY_ORDER.get(c.severity, 9) for c in items),
+        })
+    groups.sort(key=lambda g: (g["rank"], g["key"]))
+    conn = MetaConnection.objects.filter(shop=shop).first()
+    pending = bool(conn and conn.check_requested_at and (
+        conn.last_checked_at is None or conn.last_checked_at < conn.check_requested_at))
+    return {
+        "groups": groups,
+        "total": sum(g["count"] for g in groups),
+        "connection": conn,
+        "check_pending": pending,
+        "severity_counts": _severity_counts(cards),
+    }
+
+
+def _severity_counts(cards) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for card in cards:
+        counts[card.severity] = counts.get(card.severity, 0) + card.count
+    return sorted(counts.items(), key=lambda kv: SEVERITY_ORDER.get(kv[0], 9))
 
 
 @shop_view
 def issues(request, shop):
-    return render(request, "shops/issues.html", {"shop": shop})
+    context = {"shop": shop, **issues_context(shop)}
+    if _is_htmx(request):
+        return render(request, "shops/_issue_list.html", context)
+    return render(request, "shops/issues.html", context)
+
+
+@require_POST
+@shop_view
+def check_now(request, shop):
+    conn = MetaConnection.objects.filter(shop=shop).first()
+    if conn is None or not conn.has_token or conn.status == MetaConnection.Status.DISCONNECTED:
+        message = _("Connect the shop to Meta first: there is nothing to check yet.")
+        if _is_htmx(request):
+            return render(request, "shops/_issue_list.html",
+                          {"shop": shop, "check_message": message, **issues_context(shop)})
+        messages.error(request, message)
+        return redirect("shops:issues", shop_id=shop.pk)
+    services.request_health_check(shop)
+    if _is_htmx(request):
+        return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop)})
+    messages.success(request, _("Checking the shop with Meta. Results appear here in a moment."))
+    return redirect("shops:issues", shop_id=shop.pk)
 
 
 @shop_view
@@ -24,7 +95,20 @@ def settings_view(request, shop):
         services.update_shop_profile(shop, form=form)
         messages.success(request, _("Shop settings saved."))
         return redirect("shops:settings", shop_id=shop.pk)
-    return render(request, "shops/settings.html", {"shop": shop, "form": form})
+    highlight = request.GET.get("field", "")
+    return render(request, "shops/settings.html", {
+        "shop": shop, "form": form, "highlight": highlight if highlight in form.fields else "",
+        "connection": MetaConnection.objects.filter(shop=shop).first(),
+    })
+
+
+def _send_invitation(request, membership) -> None:
+    reset = PasswordResetForm({"email": membership.user.email})
+    if reset.is_valid():
+        reset.save(request=request, use_https=request.is_secure(),
+                   subject_template_name="shops/email/invitation_subject.txt",
+                   email_template_name="shops/email/invitation.txt",
+                   extra_email_context={"shop": membership.shop, "inviter": request.user})
 
 
 @shop_view
@@ -41,14 +125,46 @@ def members(request, shop):
                 form.add_error("role", str(exc))
             else:
                 if created:
-                    reset = PasswordResetForm({"email": membership.user.email})
-                    if reset.is_valid():
-                        reset.save(request=request, use_https=request.is_secure())
+                    _send_invitation(request, membership)
                 messages.success(request, _("%(email)s is now a %(role)s of this shop.") % {
                     "email": membership.user.email, "role": membership.get_role_display()})
                 return redirect("shops:members", shop_id=shop.pk)
-    memberships = shop.memberships.select_related("user").order_by("role", "user__email")
-    return render(request, "shops/members.html", {"shop": shop, "form": form, "memberships": memberships})
+    memberships = list(shop.memberships.select_related("user").order_by("role", "user__email"))
+    rows = [{"m": m, "pending": services.invitation_pending(m),
+             "role_form": ChangeRoleForm(shop=shop, initial={"membership": m.pk, "role": m.role},
+                                         auto_id=f"id_m{m.pk}_%s")}
+            for m in memberships]
+    return render(request, "shops/members.html", {"shop": shop, "form": form, "rows": rows})
+
+
+@require_POST
+@shop_view(owner_only=True)
+def change_role(request, shop):
+    form = ChangeRoleForm(request.POST, shop=shop)
+    if not form.is_valid():
+        messages.error(request, _("Choose a member and a role."))
+        return redirect("shops:members", shop_id=shop.pk)
+    membership = form.cleaned_data["membership"]
+    try:
+        membership = services.change_role(shop, membership.pk, role=form.cleaned_data["role"])
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(email)s is now a %(role)s of this shop.") % {
+            "email": membership.user.email or membership.user.username, "role": membership.get_role_display()})
+    return redirect("shops:members", shop_id=shop.pk)
+
+
+@require_POST
+@shop_view(owner_only=True)
+def resend_invitation(request, shop):
+    form = MembershipActionForm(request.POST, shop=shop)
+    if form.is_valid() and services.invitation_pending(form.cleaned_data["membership"]):
+        _send_invitation(request, form.cleaned_data["membership"])
+        messages.success(request, _("Invitation sent again."))
+    else:
+        messages.error(request, _("There is no pending invitation for this person."))
+    return redirect("shops:members", shop_id=shop.pk)
 
 
 @require_POST

@@ -1,0 +1,38 @@
+"""The shops app's IssueCard provider: one card per open shop issue (portal.issues)."""
+
+from __future__ import annotations
+
+from portal.issues import IssueCard
+from shops import checks as C
+from shops.models import MetaConnection, ShopIssue
+
+
+def shop_issue_cards(shop) -> list[IssueCard]:
+    if shop is None:
+        return []
+    issues = list(ShopIssue.objects.filter(shop=shop, resolved_at__isnull=True))
+    if not issues:
+        return []
+    checked_at = MetaConnection.objects.filter(shop=shop).values_list("last_checked_at", flat=True).first()
+    return [card_for(issue, checked_at=checked_at) for issue in issues]
+
+
+def card_for(issue: ShopIssue, *, checked_at=None) -> IssueCard:
+    kind = C.BY_ISSUE_KIND.get(issue.kind)
+    if kind is None:  # a kind from an older version of the catalogue: show what was recorded
+        title, explanation, label = issue.title, issue.explanation, issue.cta_label
+    else:
+        title = C.fill(kind.title, issue.params)
+        explanation = C.fill(kind.explanation, issue.params)
+        label = str(kind.cta_label)
+    return IssueCard(
+        kind=issue.kind,
+        severity=issue.severity,
+        title=title,
+        explanation=explanation,
+        cta_label=label,
+        cta_url=issue.cta_url,
+        cta_external=issue.cta_external,
+        group="shop",
+        checked_at=checked_at or issue.last_seen,
+    )

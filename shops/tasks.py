@@ -1,0 +1,122 @@
+"""django-q2 tasks of the shops app. Each takes ids, records a JobRun and holds a per-shop lease.
+
+Schedules (portal/schedules.py): `shops.tasks.check_all_shops_health` hourly; it only fans out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from graph.errors import GraphError, NotFound, TokenInvalid
+from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
+from shops import health
+from shops.models import MetaConnection, Shop
+
+log = logging.getLogger(__name__)
+
+HEALTH_JOB = "shops.health"
+UNINSTALL_JOB = "shops.uninstall"
+LEASE_SECONDS = 300
+
+
+def check_all_shops_health() -> int:
+    """Hourly: one health task per shop that has a token (connected or needing a reconnect),
+    and a retry of every disconnect Meta has not confirmed yet."""
+    shop_ids = list(
+        MetaConnection.objects.filter(
+            Q(status__in=[MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT]),
+        ).exclude(access_token="").order_by("shop_id").values_list("shop_id", flat=True)
+    )
+    for shop_id in shop_ids:
+        async_task("shops.tasks.check_shop_health", shop_id, group=HEALTH_JOB)
+    pending = list(MetaConnection.objects.filter(uninstall_pending=True).values_list("shop_id", flat=True))
+    for shop_id in pending:
+        async_task("shops.tasks.uninstall_at_meta", shop_id, group=UNINSTALL_JOB)
+    return len(shop_ids)
+
+
+def check_shop_health(shop_id: int, task_id: str = "") -> dict:
+    """Read the shop's state at Meta, record checks and issues. Returns the run's counts."""
+    with job_run(HEALTH_JOB, shop_id, task_id=task_id) as run:
+        conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id).first()
+        if conn is None or not conn.has_token or conn.status not in (
+            MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT
+        ):
+            raise JobSkipped("not connected")
+        if not claim_lease(MetaConnection, conn.pk, "health_lease_until", LEASE_SECONDS):
+            raise JobSkipped("another health check of this shop is running")
+        try:
+            run.counts = _check(conn)
+        finally:
+            release_lease(MetaConnection, conn.pk, "health_lease_until")
+    return run.counts
+
+
+def _check(conn: MetaConnection) -> dict:
+    from shops.graph import client_for_shop
+
+    shop: Shop = conn.shop
+    reading = health.read_stored_connection(shop, conn, client=client_for_shop(shop), app=health.app_client())
+    now = timezone.now()
+    with transaction.atomic():
+        conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
+        if conn.status not in (MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT):
+            raise JobSkipped("disconnected while checking")  # the seller disconnected meanwhile
+        token_ok = reading.token_info.is_valid if reading.token_info else None
+        update = ["last_error", "status"]
+        if token_ok is False:
+            conn.status = MetaConnection.Status.NEEDS_RECONNECT
+        elif token_ok:
+            conn.status = MetaConnection.Status.CONNECTED
+            conn.scopes = reading.token_info.scopes
+            conn.token_expires_at = reading.token_info.expires_at
+            update += ["scopes", "token_expires_at"]
+            if reading.error is None:
+                conn.last_ok_at = now
+                update.append("last_ok_at")
+        conn.last_error = str(reading.error)[:2000] if reading.error and not isinstance(reading.error, TokenInvalid) else ""
+        conn.save(update_fields=update)
+        counts = health.record(conn.shop, conn, reading.checks, reading.cms, now=now)
+    if reading.error is not None and not isinstance(reading.error, TokenInvalid):
+        counts["meta_error"] = str(reading.error)[:200]
+    return counts
+
+
+def uninstall_at_meta(shop_id: int, task_id: str = "") -> None:
+    """After the seller pressed Disconnect: DELETE the FBE install at Meta, then wipe the token.
+    A dead token (or an install Meta no longer has) counts as done; other failures keep the
+    request pending for the next attempt (django-q2's retry, then the hourly fan-out)."""
+    with job_run(UNINSTALL_JOB, shop_id, task_id=task_id) as run:
+        conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id, uninstall_pending=True).first()
+        if conn is None:
+            raise JobSkipped("nothing to uninstall")
+        if not claim_lease(MetaConnection, conn.pk, "health_lease_until", LEASE_SECONDS):
+            raise JobSkipped("another task of this shop is running")
+        try:
+            from shops.graph import client_for_shop
+
+            try:
+                confirmed = client_for_shop(conn.shop).delete_fbe_installs(conn.shop.external_business_id)
+                run.counts = {"confirmed": confirmed}
+            except (TokenInvalid, NotFound) as exc:
+                run.counts = {"confirmed": False, "note": type(exc).__name__}
+            except GraphError:
+                raise
+            with transaction.atomic():
+                conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
+                if conn.uninstall_pending and conn.status == MetaConnection.Status.DISCONNECTED:
+                    conn.access_token = ""
+                    conn.uninstall_pending = False
+                    conn.save(update_fields=["access_token", "uninstall_pending"])
+        finally:
+            release_lease(MetaConnection, conn.pk, "health_lease_until")
+
+
+def refresh_after_install_webhook(shop_id: int, task_id: str = "") -> None:
+    """An fbe_install webhook with a token arrived for a connected shop: re-read the truth."""
+    check_shop_health(shop_id, task_id=task_id)

@@ -1,0 +1,21 @@
+"""`{% issue_summary shop as s %}`: counts of every app's issue cards for the dashboard."""
+
+from __future__ import annotations
+
+from django import template
+
+from portal.issues import issue_cards
+
+register = template.Library()
+
+
+@register.simple_tag
+def issue_summary(shop) -> dict:
+    from shops.views import _severity_counts
+
+    cards = issue_cards(shop) if shop is not None else []
+    return {
+        "total": sum(c.count for c in cards),
+        "by_severity": _severity_counts(cards),
+        "top": cards[0] if cards else None,
+    }

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import issues as registry
+from portal.issues import IssueCard
+from shops import checks as C
+from shops import health
+from shops.models import MetaConnection, ShopIssue
+
+
+@pytest.fixture
+def product_provider():
+    """Stands in for the catalog app's provider: the Issues page shows every provider's cards."""
+
+    def provider(shop):
+        return [IssueCard(kind="catalog.IMAGE_TOO_SMALL", severity="warning", title="12 products have images that are too small",
+                          explanation="They are hidden from Instagram.", cta_label="Fix images", cta_url="/fix", count=12,
+                          group="catalog")]
+
+    registry.register_provider(provider)
+    yield provider
+    registry._PROVIDERS.remove(provider)
+
+
+def _connect(shop):
+    conn = shop.meta_connection
+    conn.status, conn.access_token, conn.commerce_merchant_settings_id = "connected", "sandbox-token-value", "222"
+    conn.last_checked_at = timezone.now()
+    conn.save()
+    return conn
+
+
+def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, product_provider):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check("facebook_channel", False, {"status": "DISABLED"}),
+                                 C.Check("token", False), C.Check("storefront", False)], None)
+    response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
+    groups = response.context["groups"]
+    assert [g["key"] for g in groups] == ["shop", "catalog"]  # the group with a critical card first
+    assert [c.kind for c in groups[0]["cards"]] == ["shop.token_invalid", "shop.facebook_channel_off",
+                                                    "shop.storefront_missing"]
+    assert groups[0]["count"] == 3 and groups[1]["count"] == 12
+    assert response.context["total"] == 15
+    html = response.content.decode()
+    assert "12 products have images that are too small" in html
+    assert "Shop last checked" in html
+    # The navigation badge counts the same cards.
+    assert '<span class="badge"' in html and ">15</span>" in html
+
+
+def test_resolved_issues_leave_the_list(alice_client, shop_a):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check("token", False)], None)
+    health.record(shop_a, conn, [C.Check("token", True)], None)
+    response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
+    assert response.context["groups"] == []
+    assert b"Nothing needs your attention" in response.content
+    assert ShopIssue.objects.filter(shop=shop_a).count() == 1  # kept as history
+
+
+def test_issue_cards_carry_one_call_to_action(alice_client, shop_a):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check("merchant_status", False, {"status": "EXTERNALLY_DISABLED"}),
+                                 C.Check("token", False)], None)
+    html = alice_client.get(reverse("shops:issues", args=[shop_a.pk])).content.decode()
+    assert 'href="https://business.facebook.com/commerce/222/support/" target="_blank"' in html
+    assert f'href="{reverse("shops:connect", args=[shop_a.pk])}"' in html
+
+
+def test_check_now_queues_the_health_task(alice_client, shop_a, monkeypatch, django_capture_on_commit_callbacks):
+    _connect(shop_a)
+    queued = []
+    monkeypatch.setattr("shops.services._queue", lambda func, *args, group: queued.append((func, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("shops:check_now", args=[shop_a.pk]), HTTP_HX_REQUEST="true")
+    assert queued == [("shops.tasks.check_shop_health", (shop_a.pk,))]
+    # htmx gets the list fragment back, polling until the check has run.
+    html = response.content.decode()
+    assert response.status_code == 200 and html.startswith('<div id="issue-list"') and 'hx-trigger="load delay:2s"' in html
+    assert MetaConnection.objects.get(shop=shop_a).check_requested_at is not None
+
+
+def test_check_now_without_htmx_redirects(alice_client, shop_a, monkeypatch):
+    _connect(shop_a)
+    monkeypatch.setattr("shops.services._queue", lambda *a, **k: None)
+    response = alice_client.post(reverse("shops:check_now", args=[shop_a.pk]))
+    assert response["Location"] == reverse("shops:issues", args=[shop_a.pk])
+
+
+def test_check_now_on_an_unconnected_shop_explains(alice_client, shop_a):
+    response = alice_client.post(reverse("shops:check_now", args=[shop_a.pk]), HTTP_HX_REQUEST="true")
+    assert b"Connect the shop to Meta first" in response.content
+
+
+def test_a_viewer_sees_issues_but_cannot_check(client, bob, shop_a):
+    _connect(shop_a)
+    client.force_login(bob)
+    page = client.get(reverse("shops:issues", args=[shop_a.pk]))
+    assert page.status_code == 200 and b'id="check-now"' not in page.content
+    assert client.post(reverse("shops:check_now", args=[shop_a.pk])).status_code == 403
+
+
+def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, shop_a, django_assert_max_num_queries):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check(c.key, False) for c in C.CATALOGUE], None)
+    with django_assert_max_num_queries(20):
+        alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
+
+
+def test_the_dashboard_shows_issue_counts(alice_client, shop_a):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
+    html = alice_client.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
+    assert "2 things need your attention" in html
+    assert "Meta no longer accepts this shop&#x27;s connection" in html
