@@ -1,2 +1,55 @@
+"""Mounted at /graph-sandbox/ when GRAPH_SANDBOX_ENABLED (portal/urls.py).
+
+Order matters: the control API, the console and the dialog come first; every other path is
+a Graph call (`[vNN.N/]<node>/<edge>`).
+"""
+
+from django.urls import path, re_path
+
+from . import console, control, dialog, views
+
 app_name = "sandbox"
-urlpatterns: list = []
+
+control_patterns = [
+    path("_control/reset", control.reset),
+    path("_control/state", control.state),
+    path("_control/businesses", control.businesses),
+    path("_control/businesses/<str:business_id>/state", control.business_state),
+    path("_control/tokens", control.tokens),
+    path("_control/tokens/expire", control.tokens_expire),
+    path("_control/tokens/revoke", control.tokens_revoke),
+    path("_control/tokens/scopes", control.tokens_scopes),
+    path("_control/faults", control.faults_view),
+    path("_control/faults/<int:fault_id>", control.fault_detail),
+    path("_control/requests", control.requests_view),
+    path("_control/config", control.config_view),
+    path("_control/objects", control.objects_create),
+    path("_control/objects/<str:object_id>", control.object_view),
+    path("_control/webhooks", control.webhooks_view),
+    path("_control/webhooks/send", control.webhooks_send),
+    path("_control/webhooks/fbe_install", control.webhooks_fbe_install),
+    path("_control/webhooks/flush", control.webhooks_flush),
+    path("_control/webhooks/verify", control.webhooks_verify),
+]
+
+console_patterns = [
+    path("console/", console.console, name="console"),
+    path("console/faults", console.add_fault, name="console_add_fault"),
+    path("console/faults/clear", console.clear_faults, name="console_clear_faults"),
+    path("console/switches", console.switches, name="console_switches"),
+    path("console/business-state", console.business_state, name="console_business_state"),
+    path("console/webhooks/flush", console.flush_webhooks, name="console_flush_webhooks"),
+]
+
+dialog_patterns = [
+    path("www/dialog/oauth", dialog.oauth_dialog, name="dialog_oauth"),
+    re_path(r"^www/(?P<version>v\d+\.\d+)/dialog/oauth/?$", dialog.oauth_dialog, name="dialog_oauth_versioned"),
+]
+
+urlpatterns = [
+    *control_patterns,
+    *console_patterns,
+    *dialog_patterns,
+    path("", views.graph, name="graph_root"),
+    re_path(r"^(?P<graph_path>.+)$", views.graph, name="graph"),
+]
