@@ -7,6 +7,7 @@ a Graph call (`[vNN.N/]<node>/<edge>`).
 from django.urls import path, re_path
 
 from . import console, control, dialog, views
+from .controls import extra_control_patterns
 
 app_name = "sandbox"
 
@@ -30,6 +31,8 @@ control_patterns = [
     path("_control/webhooks/fbe_install", control.webhooks_fbe_install),
     path("_control/webhooks/flush", control.webhooks_flush),
     path("_control/webhooks/verify", control.webhooks_verify),
+    # Area modules in graph/sandbox/controls/ add theirs under _control/ too.
+    *extra_control_patterns(),
 ]
 
 console_patterns = [
