@@ -4,7 +4,7 @@ Order matters: the control API, the console and the dialog come first; every oth
 a Graph call (`[vNN.N/]<node>/<edge>`).
 """
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import console, control, dialog, views
 from .controls import extra_control_patterns
@@ -32,7 +32,7 @@ control_patterns = [
     path("_control/webhooks/flush", control.webhooks_flush),
     path("_control/webhooks/verify", control.webhooks_verify),
     # Area modules in graph/sandbox/controls/ add theirs under _control/ too.
-    *extra_control_patterns(),
+    path("_control/", include(extra_control_patterns())),
 ]
 
 console_patterns = [
