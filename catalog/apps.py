@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+    verbose_name = _("Catalog")
+
+    def ready(self):
+        from catalog.issues import catalog_issue_cards
+        from portal.issues import register_provider
+
+        register_provider(catalog_issue_cards)

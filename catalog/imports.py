@@ -1,0 +1,163 @@
+"""CSV import jobs: upload → check (the preview) → apply.
+
+The file lives in the database (`ImportJob.content`), so any worker can process it. Small files
+are processed during the request; larger ones by a django-q2 task while the page polls a
+progress fragment. Both steps read the file in chunks, record progress after each chunk and
+hold a lease on the job (`locked_until`), so a re-delivered task does not run beside a live one.
+Applying is idempotent (upsert by retailer id): a retried or repeated import changes nothing
+twice, and every row that cannot be imported is reported with its row number and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from catalog import csv_io
+from catalog.forms import shop_timezone
+from catalog.models import SYNC_STATE_FIELDS, ImportJob, Product
+from catalog.services import CONTENT_FIELDS
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 500
+PREVIEW_ROWS = 20
+LEASE_SECONDS = 300
+
+
+class ImportRefused(Exception):
+    pass
+
+
+def inline_limit() -> int:
+    """Files with up to this many lines are processed during the request."""
+    return getattr(settings, "CATALOG_IMPORT_INLINE_ROWS", 300)
+
+
+def start_import(shop, *, user, filename: str, text: str) -> ImportJob:
+    job = ImportJob.objects.create(shop=shop, created_by=user, filename=filename[:255], content=text)
+    _dispatch(job, "catalog.tasks.check_import")
+    return job
+
+
+def start_apply(job: ImportJob) -> None:
+    running = ImportJob.objects.filter(shop_id=job.shop_id, status=ImportJob.Status.APPLYING).exclude(pk=job.pk)
+    if running.exists():
+        raise ImportRefused(_("Another import of this shop is running; start this one when it has finished."))
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+        status=ImportJob.Status.APPLYING, processed_rows=0)
+    if not claimed:
+        raise ImportRefused(_("This import is not waiting to be applied any more."))
+    _dispatch(job, "catalog.tasks.apply_import")
+
+
+def cancel(job: ImportJob) -> bool:
+    return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY)
+                .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now()))
+
+
+def _dispatch(job: ImportJob, task: str) -> None:
+    if job.content.count("\n") <= inline_limit():
+        try:
+            import_string(task)(job.pk)
+        except Exception:  # recorded on the job and its JobRun; the page shows the failure
+            log.exception("import job %s failed", job.pk)
+    else:
+        task_id = async_task(task, job.pk, group="catalog.import")
+        ImportJob.objects.filter(pk=job.pk).update(task_id=task_id or "")
+
+
+def _claim(job_id: int, status: str) -> bool:
+    now = timezone.now()
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status=status)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=now + timedelta(seconds=LEASE_SECONDS), started_at=now)
+    )
+
+
+def process(job_id: int, *, write: bool) -> dict | None:
+    """Check (write=False) or apply (write=True) a job; returns its counts, None if not claimed."""
+    status = ImportJob.Status.APPLYING if write else ImportJob.Status.VALIDATING
+    if not _claim(job_id, status):
+        return None
+    job = ImportJob.objects.select_related("shop").get(pk=job_id)
+    try:
+        parsed = csv_io.parse(job.content)
+    except csv_io.FileError as exc:
+        ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, fatal_error=str(exc),
+                                                   finished_at=timezone.now(), locked_until=None)
+        return {}
+    ImportJob.objects.filter(pk=job_id).update(total_rows=len(parsed.rows), processed_rows=0)
+    counts: Counter = Counter()
+    errors: list[dict] = []
+    warnings = [{"row": None, "column": h, "message": _("Unknown column “%(name)s” was ignored.") % {"name": h}}
+                for h in parsed.unknown]
+    preview: list[dict] = []
+    first_row: dict[str, int] = {}
+    with shop_timezone(job.shop):
+        for start in range(0, len(parsed.rows), CHUNK_ROWS):
+            chunk = parsed.rows[start:start + CHUNK_ROWS]
+            ids = [row.get("id", "") for _n, row in chunk]
+            stored = {p.retailer_id: p for p in Product.objects.filter(shop=job.shop, retailer_id__in=ids)}
+            results = []
+            for number, row in chunk:
+                rid = row.get("id", "")
+                if rid and rid in first_row:
+                    result = csv_io.RowResult(row=number, retailer_id=rid, errors=[
+                        ("id", _("This id is already on row %(row)d; each product may appear once.")
+                         % {"row": first_row[rid]})])
+                else:
+                    first_row[rid] = number
+                    result = csv_io.check_row(job.shop, number, row, stored.get(rid))
+                results.append(result)
+                counts[result.action] += 1
+                errors += [{"row": number, "id": rid, "column": col, "message": msg} for col, msg in result.errors]
+                warnings += [{"row": number, "id": rid, "column": col, "message": msg}
+                             for col, msg in result.warnings]
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append({"row": number, "id": rid, "title": row.get("title", ""),
+                                    "action": result.action})
+            if write:
+                _write(results)
+            ImportJob.objects.filter(pk=job_id).update(
+                processed_rows=start + len(chunk),
+                locked_until=timezone.now() + timedelta(seconds=LEASE_SECONDS),
+            )
+    counts = {k: counts.get(k, 0) for k in ("create", "update", "unchanged", "error")}
+    counts["warning"] = len(warnings)
+    ImportJob.objects.filter(pk=job_id, status=status).update(
+        status=ImportJob.Status.DONE if write else ImportJob.Status.READY,
+        counts=counts, errors=errors, warnings=warnings, preview=preview,
+        finished_at=timezone.now() if write else None, locked_until=None,
+    )
+    return counts
+
+
+@transaction.atomic
+def _write(results: list[csv_io.RowResult]) -> None:
+    now = timezone.now()
+    new, changed = [], []
+    for result in results:
+        if result.action not in ("create", "update"):
+            continue
+        product = result.product
+        product.refresh_sync_state()
+        product.updated_at = now
+        (changed if product.pk else new).append(product)
+    Product.objects.bulk_create(new)
+    Product.objects.bulk_update(changed, [*CONTENT_FIELDS, "deleted_at", *SYNC_STATE_FIELDS, "updated_at"])
+
+
+def fail(job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, fatal_error=message[:2000],
+                                               finished_at=timezone.now(), locked_until=None)

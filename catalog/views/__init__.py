@@ -1,0 +1,27 @@
+"""Seller pages of the catalog. Every view is `shop_view`-scoped; objects come via `get_for_shop`."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from catalog.issues import catalog_issue_cards
+from catalog.models import ImportJob, Product
+from portal.tenancy import shop_view
+
+
+@shop_view
+def index(request, shop):
+    counts = Product.objects.live().filter(shop=shop).aggregate(
+        total=Count("pk"),
+        archived=Count("pk", filter=Q(status=Product.Status.ARCHIVED)),
+        pending=Count("pk", filter=Q(needs_sync_slow=True) | Q(needs_sync_fast=True)),
+        never=Count("pk", filter=Q(synced_at__isnull=True)),
+    )
+    context = {
+        "shop": shop,
+        "counts": counts,
+        "cards": catalog_issue_cards(shop),
+        "imports": ImportJob.objects.filter(shop=shop).defer("content", "errors", "warnings", "preview")[:3],
+    }
+    return render(request, "catalog/index.html", context)
