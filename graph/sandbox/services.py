@@ -413,8 +413,14 @@ def set_business_state(business_id: str, state: str, *, scope: str | None = None
             cms.data["catalog_ids"] = []
             cms.save(update_fields=["data"])
     elif state == "healthy":
-        tokens.update(expires_at=None, revoked_at=None, revoked_subcode=None)
+        # Revive what the bad states broke; tokens of an uninstall (458) stay dead.
+        tokens.filter(revoked_subcode=460).update(revoked_at=None, revoked_subcode=None)
+        expired = tokens.filter(expires_at__lte=now)
+        ttl = int(get_config()["dialog"]["user_token_ttl_seconds"])
+        expired.filter(kind=Token.Kind.USER).update(expires_at=now + timedelta(seconds=ttl))
+        expired.exclude(kind=Token.Kind.USER).update(expires_at=None)
         ensure_assets(business)
+        cms = _first("commerce_merchant_settings", business.gid)
         if cms is not None:
             cms.data.update(merchant_status="ENABLED", review_rejection_reasons=[], review_rejection_messages=[],
                             setup_status={"shop_setup": "SETUP", "payment_setup": "SETUP",

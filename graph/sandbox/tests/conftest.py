@@ -57,7 +57,19 @@ class Graph:
 
 @pytest.fixture
 def graph(sandbox) -> Graph:
-    return Graph(sandbox.base_url)
+    g = Graph(sandbox.base_url)
+    yield g
+    g.session.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_keep_alive_connections(request):
+    """Close the test's HTTP connections before the live server can outlive the test's
+    database connection (keep-alive sockets otherwise close at interpreter exit)."""
+    control = request.getfixturevalue("sandbox") if "sandbox" in request.fixturenames else None
+    yield
+    if control is not None:
+        control.session.close()
 
 
 @pytest.fixture
