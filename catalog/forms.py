@@ -275,7 +275,7 @@ class BulkActionForm(forms.Form):
     products = forms.ModelMultipleChoiceField(queryset=Product.objects.none(),
                                               error_messages={"required": gettext_lazy("Select at least one product.")})
     availability = forms.ChoiceField(label=gettext_lazy("Availability"), required=False,
-                                     choices=[("", "—"), *c.Availability.choices])
+                                     choices=[("", gettext_lazy("Availability…")), *c.Availability.choices])
     product_set = forms.ModelChoiceField(label=gettext_lazy("Product set"), required=False,
                                          queryset=ProductSet.objects.none())
 
@@ -295,10 +295,10 @@ class BulkActionForm(forms.Form):
 
 
 class ProductSetForm(forms.ModelForm):
-    price_min = MoneyField(label=gettext_lazy("price from"), currency="USD", required=False)
-    price_max = MoneyField(label=gettext_lazy("price up to"), currency="USD", required=False)
+    price_min = MoneyField(label=gettext_lazy("Price from"), currency="USD", required=False)
+    price_max = MoneyField(label=gettext_lazy("Price up to"), currency="USD", required=False)
     retailer_ids = forms.CharField(
-        label=gettext_lazy("retailer ids"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label=gettext_lazy("Retailer ids"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("One per line or comma separated. You can also add products from the product list."),
     )
 

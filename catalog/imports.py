@@ -11,6 +11,7 @@ twice, and every row that cannot be imported is reported with its row number and
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 500
 PREVIEW_ROWS = 20
 LEASE_SECONDS = 300
+TASKS = {False: "catalog.tasks.check_import", True: "catalog.tasks.apply_import"}
 
 
 class ImportRefused(Exception):
@@ -43,9 +45,15 @@ def inline_limit() -> int:
     return getattr(settings, "CATALOG_IMPORT_INLINE_ROWS", 300)
 
 
+def task_seconds() -> float:
+    """How long one task works before it saves its place and queues a continuation; well
+    below Q_CLUSTER["timeout"] (300 s)."""
+    return getattr(settings, "CATALOG_IMPORT_TASK_SECONDS", 120)
+
+
 def start_import(shop, *, user, filename: str, text: str) -> ImportJob:
     job = ImportJob.objects.create(shop=shop, created_by=user, filename=filename[:255], content=text)
-    _dispatch(job, "catalog.tasks.check_import")
+    _dispatch(job, TASKS[False])
     return job
 
 
@@ -57,7 +65,7 @@ def start_apply(job: ImportJob) -> None:
         status=ImportJob.Status.APPLYING, processed_rows=0)
     if not claimed:
         raise ImportRefused(_("This import is not waiting to be applied any more."))
-    _dispatch(job, "catalog.tasks.apply_import")
+    _dispatch(job, TASKS[True])
 
 
 def cancel(job: ImportJob) -> bool:
@@ -72,8 +80,14 @@ def _dispatch(job: ImportJob, task: str) -> None:
         except Exception:  # recorded on the job and its JobRun; the page shows the failure
             log.exception("import job %s failed", job.pk)
     else:
-        task_id = async_task(task, job.pk, group="catalog.import")
-        ImportJob.objects.filter(pk=job.pk).update(task_id=task_id or "")
+        _enqueue(job.pk, task)
+
+
+def _enqueue(job_id: int, task: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(task_id="")
+    task_id = async_task(task, job_id, group="catalog.import")
+    # In synchronous mode (tests) the task has already run, possibly queuing a continuation.
+    ImportJob.objects.filter(pk=job_id, task_id="").update(task_id=task_id or "")
 
 
 def _claim(job_id: int, status: str) -> bool:
@@ -81,32 +95,42 @@ def _claim(job_id: int, status: str) -> bool:
     return bool(
         ImportJob.objects.filter(pk=job_id, status=status)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + timedelta(seconds=LEASE_SECONDS), started_at=now)
+        .update(locked_until=now + timedelta(seconds=LEASE_SECONDS))
     )
 
 
 def process(job_id: int, *, write: bool) -> dict | None:
-    """Check (write=False) or apply (write=True) a job; returns its counts, None if not claimed."""
+    """Check (write=False) or apply (write=True) a job; returns its counts when finished.
+
+    A run stops after `task_seconds()` at a chunk boundary, saves where it is (`position` and the
+    results so far) and queues itself again, so no task nears the worker's timeout however big
+    the file. Returns None when the job was not claimed or continues in a new task.
+    """
     status = ImportJob.Status.APPLYING if write else ImportJob.Status.VALIDATING
     if not _claim(job_id, status):
         return None
     job = ImportJob.objects.select_related("shop").get(pk=job_id)
     try:
-        parsed = csv_io.parse(job.content)
+        rows_and_columns = csv_io.parse(job.content)
     except csv_io.FileError as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, fatal_error=str(exc),
                                                    finished_at=timezone.now(), locked_until=None)
         return {}
-    ImportJob.objects.filter(pk=job_id).update(total_rows=len(parsed.rows), processed_rows=0)
-    counts: Counter = Counter()
-    errors: list[dict] = []
-    warnings = [{"row": None, "column": h, "message": _("Unknown column “%(name)s” was ignored.") % {"name": h}}
-                for h in parsed.unknown]
-    preview: list[dict] = []
+    rows = rows_and_columns.rows
+    if job.position == 0:
+        job.counts, job.errors, job.preview = {}, [], []
+        job.warnings = [{"row": None, "column": h, "message": _("Unknown column “%(name)s” was ignored.")
+                         % {"name": h}} for h in rows_and_columns.unknown]
+        ImportJob.objects.filter(pk=job_id).update(total_rows=len(rows), processed_rows=0, started_at=timezone.now())
+    counts = Counter(job.counts)
+    errors, warnings, preview = list(job.errors), list(job.warnings), list(job.preview)
     first_row: dict[str, int] = {}
+    for number, row in rows[:job.position]:
+        first_row.setdefault(row.get("id", ""), number)
+    deadline = time.monotonic() + task_seconds()
     with shop_timezone(job.shop):
-        for start in range(0, len(parsed.rows), CHUNK_ROWS):
-            chunk = parsed.rows[start:start + CHUNK_ROWS]
+        for start in range(job.position, len(rows), CHUNK_ROWS):
+            chunk = rows[start:start + CHUNK_ROWS]
             ids = [row.get("id", "") for _n, row in chunk]
             stored = {p.retailer_id: p for p in Product.objects.filter(shop=job.shop, retailer_id__in=ids)}
             results = []
@@ -129,15 +153,20 @@ def process(job_id: int, *, write: bool) -> dict | None:
                                     "action": result.action})
             if write:
                 _write(results)
+            done = start + len(chunk)
+            if done < len(rows) and time.monotonic() > deadline:
+                ImportJob.objects.filter(pk=job_id, status=status).update(
+                    position=done, processed_rows=done, counts=dict(counts), errors=errors, warnings=warnings,
+                    preview=preview, locked_until=None)
+                _enqueue(job_id, TASKS[write])
+                return None
             ImportJob.objects.filter(pk=job_id).update(
-                processed_rows=start + len(chunk),
-                locked_until=timezone.now() + timedelta(seconds=LEASE_SECONDS),
-            )
+                processed_rows=done, locked_until=timezone.now() + timedelta(seconds=LEASE_SECONDS))
     counts = {k: counts.get(k, 0) for k in ("create", "update", "unchanged", "error")}
     counts["warning"] = len(warnings)
     ImportJob.objects.filter(pk=job_id, status=status).update(
         status=ImportJob.Status.DONE if write else ImportJob.Status.READY,
-        counts=counts, errors=errors, warnings=warnings, preview=preview,
+        counts=counts, errors=errors, warnings=warnings, preview=preview, position=0,
         finished_at=timezone.now() if write else None, locked_until=None,
     )
     return counts

@@ -262,7 +262,7 @@ class ProductSet(models.Model):
     kind = models.CharField(_("which products"), max_length=10, choices=Kind.choices, default=Kind.PICKED)
     products = models.ManyToManyField(Product, blank=True, related_name="picked_sets")
     label = models.CharField(_("label"), max_length=c.INTERNAL_LABEL_MAX, blank=True,
-                             help_text=_("An internal label or custom label 0 value your products carry."))
+                             help_text=_("An internal label your products carry (product page or CSV column internal_label)."))
     brand = models.CharField(_("brand is"), max_length=c.BRAND_MAX, blank=True)
     product_type = models.CharField(_("product type contains"), max_length=c.PRODUCT_TYPE_MAX, blank=True)
     price_min_minor = models.BigIntegerField(_("price from"), null=True, blank=True)
@@ -391,6 +391,8 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    #: Rows done as of the last saved checkpoint: where a continuation task resumes.
+    position = models.PositiveIntegerField(default=0)
     #: {"create": n, "update": n, "unchanged": n, "error": n, "warning": n}
     counts = models.JSONField(default=dict, blank=True)
     #: [{"row": 3, "column": "price", "message": "..."}], every failed row, in file order.

@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('retailer_id', models.CharField(default=catalog.models.new_set_retailer_id, editable=False, max_length=64)),
                 ('kind', models.CharField(choices=[('picked', 'Products I pick'), ('label', 'Products with a label'), ('rules', 'Products matching rules')], default='picked', max_length=10, verbose_name='which products')),
-                ('label', models.CharField(blank=True, help_text='An internal label or custom label 0 value your products carry.', max_length=110, verbose_name='label')),
+                ('label', models.CharField(blank=True, help_text='An internal label your products carry (product page or CSV column internal_label).', max_length=110, verbose_name='label')),
                 ('brand', models.CharField(blank=True, max_length=100, verbose_name='brand is')),
                 ('product_type', models.CharField(blank=True, max_length=750, verbose_name='product type contains')),
                 ('price_min_minor', models.BigIntegerField(blank=True, null=True, verbose_name='price from')),

@@ -238,3 +238,32 @@ def test_every_problem_downloads_as_csv(owner, shop_a):
     assert lines[0] == "row,id,column,severity,message"
     assert lines[1].startswith("2,TEA-1,price,error,")
     assert lines[2].startswith("3,TEA-2,title,warning,")
+
+
+def test_a_long_import_saves_its_place_and_continues_in_new_tasks(owner, shop_a, settings, monkeypatch):
+    settings.CATALOG_IMPORT_INLINE_ROWS = 5
+    settings.CATALOG_IMPORT_TASK_SECONDS = 0  # every task stops after one chunk
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    rows = [csv_row(f"TEA-{i}") for i in range(25)] + [csv_row("TEA-3", title="Duplicate after a checkpoint")]
+    job = _upload(owner, shop_a, _csv(*rows))
+    assert job.status == "ready" and job.position == 0
+    assert job.counts["create"] == 25
+    assert [(e["row"], e["column"]) for e in job.errors] == [(27, "id")]
+    job = _apply(owner, shop_a, job)
+    assert job.status == "done" and job.counts["create"] == 25
+    assert Product.objects.filter(shop=shop_a).count() == 25
+    runs = list(JobRun.objects.filter(shop=shop_a).values_list("job", flat=True))
+    assert runs.count("catalog.import_check") == 3 and runs.count("catalog.import_apply") == 3
+
+
+def test_a_job_another_worker_holds_is_not_processed_twice(shop_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(shop=shop_a, filename="p.csv", content=_csv(csv_row("TEA-1")),
+                                   status="applying", locked_until=timezone.now() + timedelta(minutes=5))
+    assert imports.process(job.pk, write=True) is None
+    assert not Product.objects.exists()
+    ImportJob.objects.filter(pk=job.pk).update(locked_until=timezone.now() - timedelta(seconds=1))  # worker died
+    assert imports.process(job.pk, write=True)["create"] == 1

@@ -156,3 +156,25 @@ def test_a_viewer_sees_the_list_without_bulk_controls(client, bob, shop_a):
 def test_an_empty_catalog_explains_what_to_do_first(owner, shop_a):
     html = owner.get(reverse("catalog:products", args=[shop_a.pk])).content.decode()
     assert "No products yet" in html and reverse("catalog:product_new", args=[shop_a.pk]) in html
+
+
+@pytest.mark.parametrize("column", ["title", "retailer_id", "brand"])
+def test_search_can_use_the_trigram_indexes_on_postgresql(shop_a, column):
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    _bulk_products(shop_a, 30)
+    # The index expression must match the SQL Django writes for icontains, or it is never used.
+    sql, params = Product.objects.filter(**{f"{column}__icontains": "rare-term"}).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert f"catalog_product_{column}_trgm" in plan
+
+
+def test_a_huge_match_is_counted_only_up_to_ten_thousand(owner, shop_a, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 20)
+    _bulk_products(shop_a, 25)
+    response = owner.get(reverse("catalog:products", args=[shop_a.pk]))
+    assert response.context["page"].total == 21
+    assert "More than 10,000 products" in response.content.decode()
