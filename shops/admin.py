@@ -69,7 +69,7 @@ class HealthFilter(admin.SimpleListFilter):
             return queryset.filter(**{f"{conn}status": MetaConnection.Status.NEEDS_RECONNECT})
         if value == "setup_incomplete":
             return queryset.filter(**open_issue, **{f"{prefix}issues__kind__in": [
-                "shop.setup_incomplete", "shop.checkout_not_website", "shop.catalog_missing",
+                "shop.setup_incomplete", "shop.catalog_missing",
                 "shop.merchant_settings_missing"]}).distinct()
         if value == "disabled":
             return queryset.filter(

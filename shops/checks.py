@@ -100,13 +100,6 @@ CATALOGUE: tuple[CheckKind, ...] = (
         CM_SETTINGS, _("Finish set-up"),
     ),
     CheckKind(
-        "checkout", _("Buyers check out on your website"), "shop.checkout_not_website", "must_fix",
-        _("Buyers are not sent to your website to pay"),
-        _("Checkout on Facebook and Instagram has ended; the shop's checkout setting is %(cta)s. Set "
-          "it to your website in Commerce Manager so buyers can still pay."),
-        CM_SETTINGS, _("Fix checkout"),
-    ),
-    CheckKind(
         "facebook_channel", _("Selling on Facebook"), "shop.facebook_channel_off", "warning",
         _("The shop is not visible on Facebook"),
         _("Your Facebook shop is off (%(status)s), so buyers on Facebook cannot find your products. "

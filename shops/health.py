@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.client import FbeInstall, GraphClient, TokenInfo
-from graph.errors import GraphError, NotFound, PermissionDenied, TokenInvalid
+from graph.errors import GraphError, NotFound, TokenInvalid
 from shops import checks as C
 from shops.models import MetaConnection, Shop, ShopIssue
 
@@ -45,8 +45,6 @@ CMS_FIELDS = ("id", "merchant_status", "cta", "review_rejection_reasons", "revie
 SETUP_DONE = {"SETUP", "COMPLETE", "COMPLETED", "DONE", "APPROVED", "ENABLED", "NOT_REQUIRED", "NOT_APPLICABLE"}
 REVIEW_REJECTED = {"REJECTED", "DISAPPROVED", "REJECTED_BY_REVIEW"}
 CHANNEL_ON = {"ENABLED", "ACTIVE", "ON", "LIVE", "VISIBLE", "PUBLISHED", "APPROVED"}
-#: `cta` values that send buyers to the seller's website (onsite checkout ended in 2025).
-WEBSITE_CTAS = {"OFFSITE_LINK", "OFFSITE_IAB_CHECKOUT", "WEBSITE", "SHOP_ON_WEBSITE", "CHECKOUT_ON_WEBSITE"}
 
 
 def required_scopes() -> list[str]:
@@ -105,36 +103,61 @@ def read_cms(client: GraphClient, cms_id: str) -> tuple[dict, dict]:
 
 def read_new_connection(shop: Shop, *, code: str, redirect_to: str) -> Reading:
     """The onboarding callback's reads for a fresh code. Raises ConnectProblem for what the
-    seller must fix at Meta and GraphError when Meta fails; nothing is saved here."""
+    seller must fix at Meta and GraphError when Meta fails; nothing is saved here.
+
+    FBE's flow (META_API.md §5.2): the code gives the business admin's user token; with it we
+    read the install and trade it for the install's system-user token (not tied to a person,
+    no expiry), which is the one we keep and verify the shop with.
+    """
     app = app_client()
     try:
-        token = app.exchange_code(code, redirect_to).access_token
-    except (TokenInvalid, PermissionDenied, NotFound) as exc:
-        raise ConnectProblem("exchange_failed", str(exc)) from exc
+        user_token = str(app.exchange_code(code, redirect_to).access_token)
     except GraphError as exc:
         if exc.permanent:
             raise ConnectProblem("exchange_failed", str(exc)) from exc
         raise
-    if not token:
+    if not user_token:
         raise ConnectProblem("exchange_failed", "Meta returned no access token")
-    reading = Reading(token=str(token))
-    reading.token_info = app.debug_token(reading.token)
-    client = token_client(shop, reading.token)
-    installs = client.get_fbe_installs(shop.external_business_id)
-    reading.installs_read = True
+    user_info = app.debug_token(user_token)
+    if not user_info.is_valid:
+        raise ConnectProblem("exchange_failed", "Meta says the new access token is not valid")
+    user_client = token_client(shop, user_token)
+    installs = user_client.get_fbe_installs(shop.external_business_id)
     if not installs:
         raise ConnectProblem("not_installed", "fbe_installs returned no data")
-    reading.install = installs[0]
-    if not reading.install.catalog_id:
+    install = installs[0]
+    if not install.catalog_id:
         raise ConnectProblem("missing_catalog", "the FBE install has no catalog")
-    if not reading.install.commerce_merchant_settings_id:
+    if not install.commerce_merchant_settings_id:
         raise ConnectProblem("missing_merchant_settings", "the FBE install has no commerce merchant settings")
+    token = _system_user_token(user_client, install, shop, scopes=user_info.scopes)
+    reading = Reading(token=token, install=install, installs_read=True)
+    reading.token_info = app.debug_token(token)
+    client = token_client(shop, token)
     try:
-        reading.cms, reading.setup_status = read_cms(client, reading.install.commerce_merchant_settings_id)
+        reading.cms, reading.setup_status = read_cms(client, install.commerce_merchant_settings_id)
     except NotFound as exc:
         raise ConnectProblem("missing_merchant_settings", str(exc)) from exc
     reading.checks = judge(shop, reading)
     return reading
+
+
+def _system_user_token(user_client: GraphClient, install: FbeInstall, shop: Shop, *, scopes: list[str]) -> str:
+    """`POST /{business_manager_id}/access_token`: the FBE system-user token for the install."""
+    try:
+        answer = user_client.post(f"{install.business_manager_id}/access_token", {
+            "app_id": settings.META_APP_ID,
+            "scope": ",".join(scopes),
+            "fbe_external_business_id": shop.external_business_id,
+        })
+    except GraphError as exc:
+        if exc.permanent:
+            raise ConnectProblem("exchange_failed", str(exc)) from exc
+        raise
+    token = str((answer or {}).get("access_token") or "")
+    if not token:
+        raise ConnectProblem("exchange_failed", "Meta returned no system-user token")
+    return token
 
 
 def read_stored_connection(shop: Shop, conn: MetaConnection, *, client: GraphClient,
@@ -163,6 +186,29 @@ def read_stored_connection(shop: Shop, conn: MetaConnection, *, client: GraphCli
         reading.error = exc
     reading.checks = judge(shop, reading)
     return reading
+
+
+def apply_assets(conn: MetaConnection, install: FbeInstall) -> list[str]:
+    """Copy the asset ids Meta reports onto the connection (unsaved); returns changed fields.
+    An asset Meta no longer reports keeps its last known id (the checks flag it)."""
+    values = {
+        "business_manager_id": install.business_manager_id,
+        "catalog_id": install.catalog_id,
+        "pixel_id": install.pixel_id,
+        "page_id": install.page_id,
+        "instagram_profile_id": (install.instagram_profiles or [""])[0],
+        "commerce_merchant_settings_id": install.commerce_merchant_settings_id,
+    }
+    changed = []
+    for name, value in values.items():
+        if value and getattr(conn, name) != value:
+            setattr(conn, name, value)
+            changed.append(name)
+    features = [f.get("feature_type", "") for f in install.installed_features]
+    if features and conn.installed_features != features:
+        conn.installed_features = features
+        changed.append("installed_features")
+    return changed
 
 
 # --- 2. judge --------------------------------------------------------------------------------
@@ -223,8 +269,7 @@ def judge(shop: Shop, reading: Reading) -> list[C.Check]:
 
     cms, setup = reading.cms, reading.setup_status
     if not cms:
-        out += [Check(k, None) for k in ("merchant_status", "review", "setup", "checkout", "facebook_channel",
-                                         "instagram_channel")]
+        out += [Check(k, None) for k in ("merchant_status", "review", "setup", "facebook_channel", "instagram_channel")]
     else:
         status = _text(cms.get("merchant_status"))
         out.append(Check("merchant_status", status in ("", "ENABLED"), {"status": status}))
@@ -243,18 +288,30 @@ def judge(shop: Shop, reading: Reading) -> list[C.Check]:
             out.append(Check("setup", not undone, {"steps": ", ".join(_step_name(k) for k in undone)} if undone else {}))
         else:
             out.append(Check("setup", None))
-        cta = _text(cms.get("cta"))
-        out.append(Check("checkout", cta in WEBSITE_CTAS or cta == "", {"cta": cta or "—"}))
-        for key, value in (("facebook_channel", cms.get("facebook_channel")),
-                           ("instagram_channel", cms.get("instagram_channel"))):
-            state = _text(value)
-            if value is None:
-                out.append(Check(key, None))
-            else:
-                out.append(Check(key, state in CHANNEL_ON, {"status": state or "—"}))
+        for key in ("facebook_channel", "instagram_channel"):
+            on, state = _channel(cms.get(key))
+            out.append(Check(key, on, {} if on else {"status": state}))
 
     out.append(Check("storefront", bool(shop.storefront_url)))
     return out
+
+
+def _channel(value: Any) -> tuple[bool, str]:
+    """(on, status) of a sales channel field. Meta leaves the field out (null) when the channel
+    is off; when on it lists the channel's pages or Instagram users, or carries a status."""
+    if isinstance(value, Mapping):
+        if any(k in value for k in ("status", "state", "enabled", "is_enabled")):
+            state = _text(value)
+            return state in CHANNEL_ON, state
+        for items in value.values():
+            data = items.get("data") if isinstance(items, Mapping) else items
+            if data:
+                return True, "ENABLED"
+        return False, "NO_ACCOUNT"
+    if value in (None, "", False, [], {}):
+        return False, "OFF"
+    state = _text(value)
+    return state in CHANNEL_ON, state
 
 
 def _step_name(key: str) -> str:

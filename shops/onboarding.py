@@ -224,8 +224,8 @@ def complete_connect(request, params) -> CallbackResult:
         return CallbackResult(shop, attempt, FAILURES["replayed"])
     if problem == "expired":
         return CallbackResult(shop, attempt, _fail(attempt, "expired", outcome=ConnectAttempt.Outcome.EXPIRED))
-    # The state is spent whatever happens next; drop it from the session.
-    request.session[SESSION_KEY] = [s for s in request.session.get(SESSION_KEY, []) if s != attempt.state_hash]
+    # The state is spent whatever happens next (its row says so); it stays in the session so
+    # that opening the same link again reads "already used" rather than "not valid".
 
     error = params.get("error", "")
     if error:
@@ -249,7 +249,7 @@ def complete_connect(request, params) -> CallbackResult:
         return CallbackResult(shop, attempt, _fail(attempt, "exchange_failed", str(exc)))
 
     reconnect = _save_connection(shop, attempt, reading)
-    transaction.on_commit(lambda: shop_connected.send(sender=Shop, shop_id=shop.pk, reconnect=reconnect))
+    transaction.on_commit(lambda: shop_connected.send(sender=Shop, shop_id=shop.pk, reconnect=reconnect), robust=True)
     return CallbackResult(shop, attempt)
 
 

@@ -116,8 +116,8 @@ def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
     conn.save(update_fields=["status", "disconnected_at", "uninstall_pending", "checks"])
     health.resolve_all(shop)
     if conn.uninstall_pending:
-        transaction.on_commit(lambda: _queue("shops.tasks.uninstall_at_meta", shop.pk, group="shops.uninstall"))
-    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason=reason))
+        transaction.on_commit(lambda: _queue("shops.tasks.uninstall_at_meta", shop.pk, group="shops.uninstall"), robust=True)
+    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason=reason), robust=True)
     return conn
 
 
@@ -140,11 +140,11 @@ def mark_uninstalled_at_meta(shop: Shop) -> bool:
     conn.save(update_fields=["status", "disconnected_at", "access_token", "uninstall_pending", "last_error"])
     health.resolve_all(shop, now=now)
     health.open_issue(shop, "install", now=now)
-    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason="uninstalled"))
+    transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason="uninstalled"), robust=True)
     return True
 
 
 def request_health_check(shop: Shop) -> None:
     """"Check now": queue the health task (the page never waits on Meta)."""
     MetaConnection.objects.filter(shop=shop).update(check_requested_at=timezone.now())
-    transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"))
+    transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"), robust=True)

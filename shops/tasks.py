@@ -16,6 +16,7 @@ from graph.errors import GraphError, NotFound, TokenInvalid
 from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
 from shops import health
 from shops.models import MetaConnection, Shop
+from shops.signals import shop_connected
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,17 @@ def _check(conn: MetaConnection) -> dict:
                 conn.last_ok_at = now
                 update.append("last_ok_at")
         conn.last_error = str(reading.error)[:2000] if reading.error and not isinstance(reading.error, TokenInvalid) else ""
+        catalog_changed = False
+        if reading.install is not None:
+            # Meta's install is the truth for the asset ids (a seller may pick another catalog at Meta).
+            catalog_changed = bool(reading.install.catalog_id) and reading.install.catalog_id != conn.catalog_id
+            update += health.apply_assets(conn, reading.install)
         conn.save(update_fields=update)
         counts = health.record(conn.shop, conn, reading.checks, reading.cms, now=now)
+        if catalog_changed:
+            shop_id = conn.shop_id
+            transaction.on_commit(lambda: shop_connected.send(sender=Shop, shop_id=shop_id, reconnect=True), robust=True)
+            counts["catalog_changed"] = True
     if reading.error is not None and not isinstance(reading.error, TokenInvalid):
         counts["meta_error"] = str(reading.error)[:200]
     return counts

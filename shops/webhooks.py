@@ -37,6 +37,6 @@ def fbe_install(event) -> str:
     conn = MetaConnection.objects.filter(shop=shop).first()
     if conn is not None and conn.status in (MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT) \
             and conn.has_token:
-        transaction.on_commit(lambda: async_task("shops.tasks.check_shop_health", shop.pk, group="shops.health"))
+        transaction.on_commit(lambda: async_task("shops.tasks.check_shop_health", shop.pk, group="shops.health"), robust=True)
         return "installed: health check queued"
     return "installed: shop not connected through the portal yet; nothing to do"

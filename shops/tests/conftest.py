@@ -18,3 +18,17 @@ def _shop_global_urls(settings):
     if not _global_urls_mounted():
         settings.ROOT_URLCONF = "shops.tests.urls"
     yield
+
+
+@pytest.fixture(autouse=True)
+def _close_sandbox_connections(request):
+    """Close kept-alive HTTP connections to the live server when a sandbox test ends, so no
+    server thread outlives the test's database (the Graph client's pooled session is
+    process-wide)."""
+    control = request.getfixturevalue("sandbox") if "sandbox" in request.fixturenames else None
+    yield
+    if control is not None:
+        from graph.client import shared_session
+
+        shared_session().close()
+        control.session.close()
