@@ -59,10 +59,11 @@ FIELD_COLUMNS = {
 
 # Columns whose value is a lower-case enum; Meta's feeds also write "in_stock", "all_ages".
 _ENUM_COLUMNS = ("availability", "condition", "gender", "age_group", "status")
-_SIMPLE = {col: col for col in COLUMNS if col not in (
+# Columns that map one to one onto a ProductForm field of the same name.
+_SIMPLE = [col for col in COLUMNS if col not in (
     "id", "price", "sale_price", "sale_price_effective_date", "additional_image_link", "shipping_weight",
     "internal_label",
-)}
+)]
 # Spreadsheet programs run cells starting with these as formulas; the export quotes them.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -130,12 +131,12 @@ class RowResult:
 def row_to_form_data(row: dict[str, str], base: dict, currency: str) -> tuple[dict, list[tuple[str, str]]]:
     """Overlay a CSV row on `base` form data; returns (data, errors of the CSV format itself)."""
     data, errors = dict(base), []
-    for col, name in _SIMPLE.items():
+    for col in _SIMPLE:
         if col in row:
             value = row[col]
             if col in _ENUM_COLUMNS:
                 value = value.lower().replace("_", " ")
-            data[name] = value
+            data[col] = value
     if "status" in row and not row["status"]:
         data["status"] = Product.Status.ACTIVE
     if "id" in row:
@@ -212,12 +213,13 @@ def product_row(product: Product) -> list[str]:
         "shipping_weight": product.shipping_weight,
         "internal_label": ",".join(product.internal_labels),
     }
-    row = []
-    for col in COLUMNS:
-        value = values[col] if col in values else getattr(product, col)
-        value = "" if value is None else str(value)
-        row.append("'" + value if value.startswith(_FORMULA_START) else value)
-    return row
+    return [safe_cell(values[col] if col in values else getattr(product, col)) for col in COLUMNS]
+
+
+def safe_cell(value) -> str:
+    """A CSV cell spreadsheet programs will not run as a formula (read back by `parse`)."""
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 class _Echo:

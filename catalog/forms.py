@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog import constants as c
 from catalog import validators
+from catalog.issues import describe_code
 from catalog.models import Product, ProductSet
 from portal.forms import MoneyField
 from portal.money import Money, currency_exponent
@@ -250,8 +251,6 @@ class ProductFilterForm(forms.Form):
 
     def __init__(self, *args, issue_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from catalog.issues import describe_code
-
         self.fields["issue"].choices = [
             ("", gettext_lazy("With or without issues")),
             ("any", gettext_lazy("With open issues")),

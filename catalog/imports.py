@@ -70,7 +70,7 @@ def start_apply(job: ImportJob) -> None:
 
 def cancel(job: ImportJob) -> bool:
     return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY)
-                .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now()))
+                .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now(), content=""))
 
 
 def _dispatch(job: ImportJob, task: str) -> None:
@@ -164,11 +164,10 @@ def process(job_id: int, *, write: bool) -> dict | None:
                 processed_rows=done, locked_until=timezone.now() + timedelta(seconds=LEASE_SECONDS))
     counts = {k: counts.get(k, 0) for k in ("create", "update", "unchanged", "error")}
     counts["warning"] = len(warnings)
+    finished = {"status": ImportJob.Status.DONE, "finished_at": timezone.now(), "content": ""} if write else {
+        "status": ImportJob.Status.READY}  # an applied file is not needed any more; its results stay
     ImportJob.objects.filter(pk=job_id, status=status).update(
-        status=ImportJob.Status.DONE if write else ImportJob.Status.READY,
-        counts=counts, errors=errors, warnings=warnings, preview=preview, position=0,
-        finished_at=timezone.now() if write else None, locked_until=None,
-    )
+        counts=counts, errors=errors, warnings=warnings, preview=preview, position=0, locked_until=None, **finished)
     return counts
 
 

@@ -278,7 +278,9 @@ def record_issues(shop, source: str, reports: Mapping[int | None, Iterable[Repor
     Products absent from `reports` are left alone. Returns counts."""
     now = now or timezone.now()
     product_ids = [pid for pid in reports if pid is not None]
-    scope = Q(product_id__in=product_ids) | (Q(product__isnull=True) if None in reports else Q(pk__in=[]))
+    scope = Q(product_id__in=product_ids)
+    if None in reports:
+        scope |= Q(product__isnull=True)
     open_issues = {
         (i.product_id, i.code, i.field): i
         for i in ProductIssue.objects.open().select_for_update().filter(scope, shop=shop, source=source)

@@ -54,6 +54,6 @@ def make_import(shop, content="id,title\n", **overrides) -> ImportJob:
 CSV_HEADER = "id,title,description,availability,condition,price,link,image_link,brand"
 
 
-def csv_row(rid: str, title: str = "Tea", price: str = "9.99", **extra) -> str:
+def csv_row(rid: str, title: str = "Tea", price: str = "9.99") -> str:
     return ",".join([rid, title, "Good tea", "in stock", "new", price, f"https://t.example.com/{rid}",
                      f"https://t.example.com/{rid}.jpg", "Acme"])

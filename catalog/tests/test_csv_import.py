@@ -66,6 +66,7 @@ def test_applying_lands_the_valid_rows_and_skips_the_bad_ones(owner, shop_a):
     tea = Product.objects.get(shop=shop_a, retailer_id="TEA-3")
     assert tea.price_minor == 1200 and tea.currency == "USD" and tea.needs_sync_slow
     assert not Product.objects.filter(retailer_id="TEA-2").exists()
+    assert ImportJob.objects.get(pk=job.pk).content == ""  # the applied file is dropped; results stay
 
 
 def test_importing_the_same_file_again_changes_nothing(owner, shop_a):
@@ -232,12 +233,14 @@ def test_another_shops_import_is_not_found(owner, shop_a, shop_b):
 
 
 def test_every_problem_downloads_as_csv(owner, shop_a):
-    job = _upload(owner, shop_a, _csv(csv_row("TEA-1", price="x"), csv_row("TEA-2", title="t" * 160)))
+    job = _upload(owner, shop_a, _csv(csv_row("TEA-1", price="x"), csv_row("TEA-2", title="t" * 160),
+                                      csv_row("=HYPERLINK(1)", price="x")))
     response = owner.get(reverse("catalog:import_errors", args=[shop_a.pk, job.pk]))
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "row,id,column,severity,message"
     assert lines[1].startswith("2,TEA-1,price,error,")
-    assert lines[2].startswith("3,TEA-2,title,warning,")
+    assert lines[2].startswith("4,'=HYPERLINK(1),price,error,")  # never run as a spreadsheet formula
+    assert lines[3].startswith("3,TEA-2,title,warning,")
 
 
 def test_a_long_import_saves_its_place_and_continues_in_new_tasks(owner, shop_a, settings, monkeypatch):

@@ -84,8 +84,8 @@ def import_errors(request, shop, job_id):
     writer.writerow(["row", "id", "column", "severity", "message"])
     for severity, items in (("error", job.errors), ("warning", job.warnings)):
         for item in items:
-            writer.writerow([item.get("row") or "", item.get("id", ""), item.get("column", ""), severity,
-                             item["message"]])
+            writer.writerow([csv_io.safe_cell(v) for v in (item.get("row") or "", item.get("id", ""),
+                                                             item.get("column", ""), severity, item["message"])])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
     return response
