@@ -167,6 +167,11 @@ class ProductForm(forms.ModelForm):
     def clean_internal_labels(self):
         return validators.clean_labels(self.cleaned_data["internal_labels"])
 
+    def clean_rich_text_description(self):
+        value = self.cleaned_data["rich_text_description"]
+        validators.validate_rich_text(value)
+        return value
+
     def clean_gtin(self):
         value = self.cleaned_data["gtin"].replace(" ", "").replace("-", "")
         validators.validate_gtin(value)
@@ -259,7 +264,11 @@ class ProductFilterForm(forms.Form):
         ]
 
     def filters(self) -> dict:
-        return self.cleaned_data if self.is_valid() else {}
+        """The valid filters; an invalid one (e.g. an issue code resolved meanwhile) is dropped."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v}
 
 
 class BulkActionForm(forms.Form):

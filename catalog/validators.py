@@ -42,6 +42,16 @@ def validate_gtin(value: str) -> None:
                               code="gtin_checksum")
 
 
+_UNSAFE_HTML = re.compile(r"<\s*(script|style|iframe|object|embed)\b|\son\w+\s*=|javascript:", re.IGNORECASE)
+
+
+def validate_rich_text(value: str) -> None:
+    """Meta takes simple HTML (paragraphs, lists, bold...) but no scripts, styles or embeds."""
+    if value and _UNSAFE_HTML.search(value):
+        raise ValidationError(_("Meta accepts simple formatting only: remove scripts, styles, embedded frames "
+                                "and event attributes."), code="unsafe_html")
+
+
 _RETAILER_ID_RE = re.compile(r"[^\s,]+")
 
 

@@ -53,6 +53,8 @@ def test_metas_required_fields_are_required(shop_a, field):
     ("image_link", "ftp://tea.example.com/1.jpg", "https"),
     ("image_link", "https://", "invalid"),
     ("gtin", "4006381333932", "gtin_checksum"),
+    ("rich_text_description", "<p>Hi</p><script>alert(1)</script>", "unsafe_html"),
+    ("rich_text_description", '<p onclick="x()">Hi</p>', "unsafe_html"),
     ("gtin", "12345", "gtin_format"),
     ("gtin", "40063813339AB", "gtin_format"),
     ("price", "9.999", "max_decimal_places"),
@@ -77,6 +79,10 @@ def test_price_decimals_follow_the_shops_currency(shop_b):
     form = _form(shop_b, price="1500")
     assert form.is_valid(), form.errors
     assert form.instance.price_minor == 1500 and form.instance.currency == "JPY"
+
+
+def test_simple_rich_text_is_accepted(shop_a):
+    assert _form(shop_a, rich_text_description="<p>Spring <b>picking</b></p><ul><li>100 g</li></ul>").is_valid()
 
 
 def test_a_valid_gtin_is_kept_without_spaces(shop_a):

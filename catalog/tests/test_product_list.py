@@ -83,6 +83,12 @@ def test_filters_by_open_issue(owner, shop_a):
     assert _listed(owner, shop_a, issue="none") == ["FINE", "FIXED"]
 
 
+def test_an_invalid_filter_is_dropped_and_the_others_still_apply(owner, shop_a):
+    make_product(shop_a, retailer_id="A", availability="out of stock")
+    make_product(shop_a, retailer_id="B")
+    assert _listed(owner, shop_a, availability="out of stock", issue="NO_SUCH_CODE") == ["A"]
+
+
 def test_deleted_products_and_other_shops_products_are_not_listed(owner, shop_a, shop_b):
     make_product(shop_b, retailer_id="B-1")
     gone = make_product(shop_a, retailer_id="GONE")
