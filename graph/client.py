@@ -94,14 +94,11 @@ class CallRecord:
     status: int | None
     duration_ms: int
     error: GraphError | None = None
+    fbtrace_id: str = ""
 
     @property
     def is_retry(self) -> bool:
         return self.attempt > 1
-
-    @property
-    def fbtrace_id(self) -> str:
-        return self.error.fbtrace_id if self.error else ""
 
 
 @dataclass(frozen=True)
@@ -526,7 +523,7 @@ class GraphClient:
                     value = value.replace(secret, MASK)
             return value
         if isinstance(value, Mapping):
-            return {k: (MASK if k in SECRET_PARAMS else self._scrub_obj(v)) for k, v in value.items()}
+            return {k: self._scrub_obj(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self._scrub_obj(v) for v in value]
         return value
@@ -572,6 +569,10 @@ class GraphClient:
             result = self._decode(response, usage, removed_hint)
 
         error = result if isinstance(result, GraphError) else None
+        # Meta's trace id: in the error envelope, and on every answer as a header.
+        trace = response.headers.get("x-fb-trace-id", "") if response is not None else ""
+        if error is not None and not error.fbtrace_id:
+            error.fbtrace_id = trace
         record = CallRecord(
             method=method,
             path=path,
@@ -581,6 +582,7 @@ class GraphClient:
             status=response.status_code if response is not None else None,
             duration_ms=duration_ms,
             error=error,
+            fbtrace_id=(error.fbtrace_id if error is not None else trace)[:64],
         )
         self._hook(self.on_call, record)
         if error is None:
@@ -613,7 +615,7 @@ class GraphClient:
                 return self._clean_paging(payload)
         error = classify(status, self._scrub_obj(payload), removed_hint=removed_hint)
         if isinstance(error, RateLimited):
-            error.retry_after = rate_limit_wait(usage, error.buc_type)
+            error.retry_after = rate_limit_wait(usage, error.buc_type, error.error_data)
         return error
 
     @staticmethod

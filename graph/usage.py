@@ -91,10 +91,11 @@ def parse_usage_headers(headers: Mapping[str, str]) -> dict:
     return usage
 
 
-def rate_limit_wait(usage: Mapping, buc_type: str = "") -> float | None:
+def rate_limit_wait(usage: Mapping, buc_type: str = "", error_data: Any = None) -> float | None:
     """Seconds until Meta lets us back in, from one response's parsed usage, or None if unknown.
 
-    A BUC entry of the throttled type wins; otherwise the longest BUC wait; otherwise an app at
+    A BUC entry of the throttled type wins; otherwise the longest BUC wait; otherwise an
+    ``estimated_time_to_regain_access`` inside the error's ``error_data``; otherwise an app at
     100 % gets ``APP_LIMIT_WAIT``.
     """
     entries = usage.get("buc") or []
@@ -109,6 +110,10 @@ def rate_limit_wait(usage: Mapping, buc_type: str = "") -> float | None:
     positive = [w for _, w in waits if w > 0]
     if positive:
         return float(max(positive)) * 60
+    if isinstance(error_data, Mapping):
+        minutes = _number(error_data.get("estimated_time_to_regain_access"))
+        if minutes and minutes > 0:
+            return float(minutes) * 60
     app = usage.get("app") or {}
     if any((app.get(metric) or 0) >= 100 for metric in APP_METRICS):
         return APP_LIMIT_WAIT

@@ -59,7 +59,7 @@ def record_call(shop_id: int | None, record: CallRecord, *, secrets: tuple[str, 
         error_code=error.code if error else None,
         error_subcode=error.subcode if error else None,
         error_message=_scrub(str(error), *secrets)[:2000] if error else "",
-        fbtrace_id=record.fbtrace_id[:64],
+        fbtrace_id=(record.fbtrace_id or (error.fbtrace_id if error else ""))[:64],
     )
 
 

@@ -112,3 +112,9 @@ def test_pressure_ignores_stale_readings_and_accepts_a_connection():
     assert usage_pressure(conn, now=now) == 0
     assert usage_pressure(conn, now=now, max_age=None) == 90
     assert usage_pressure({}, "catalog_batch") == 0
+
+
+def test_rate_limit_wait_from_error_data_when_headers_have_none():
+    assert rate_limit_wait({"app": {"call_count": 100}}, "", {"estimated_time_to_regain_access": 3}) == 180.0
+    assert rate_limit_wait({}, "", {"estimated_time_to_regain_access": 0}) is None
+    assert rate_limit_wait({}, "", "not a dict") is None

@@ -10,6 +10,7 @@ from django.urls import reverse
 from graph import webhooks
 from graph.models import WebhookEvent
 from graph.tasks import process_webhook_event
+from graph.tests.helpers import swapped_handler
 
 URL = "/webhooks/meta/"
 SECRET_TOKEN_VALUE = "sys-user-token-" + "x" * 12
@@ -26,13 +27,12 @@ def meta_settings(settings):
 def handler_calls():
     calls = []
 
-    @webhooks.register("user", "fbe_install")
     def handler(event):
         calls.append((event.pk, event.value))
         return "handled"
 
-    yield calls
-    webhooks.unregister("user", "fbe_install")
+    with swapped_handler("user", "fbe_install", handler):
+        yield calls
 
 
 def fbe_install_body(time=1566839325, business_id="shop-abc"):
@@ -175,14 +175,13 @@ def test_unknown_events_are_marked_ignored_with_a_note(client, db, django_captur
 def test_a_failing_handler_marks_the_event_failed_and_can_be_retried(db):
     attempts = []
 
-    @webhooks.register("user", "fbe_install")
     def flaky(event):
         attempts.append(event.pk)
         if len(attempts) == 1:
             raise RuntimeError("Graph was down")
         return "ok on retry"
 
-    try:
+    with swapped_handler("user", "fbe_install", flaky):
         webhooks.store_envelope(json.loads(fbe_install_body()))
         event = WebhookEvent.objects.get()
         with pytest.raises(RuntimeError):
@@ -196,8 +195,13 @@ def test_a_failing_handler_marks_the_event_failed_and_can_be_retried(db):
         event.refresh_from_db()
         assert (event.status, event.attempts, len(attempts)) == (WebhookEvent.Status.PROCESSED, 2, 2)
         assert event.locked_until is None
-    finally:
-        webhooks.unregister("user", "fbe_install")
+
+
+def test_swapping_a_handler_in_tests_restores_the_apps_own():
+    before = webhooks.handler_for("user", "fbe_install")
+    with swapped_handler("user", "fbe_install", lambda event: None):
+        assert webhooks.handler_for("user", "fbe_install") is not before
+    assert webhooks.handler_for("user", "fbe_install") is before
 
 
 def test_processing_a_missing_event_is_harmless(db):
