@@ -185,7 +185,9 @@ def _error_class(code: int | None, subcode: int | None, is_transient: bool, http
     if code in RATE_LIMIT_CODES:
         return RateLimited
     if code in DEPRECATED_CODES:
-        return Removed if (removed_hint or "removed" in message.lower()) else Deprecated
+        # "deprecated for versions v26.0 and higher" can be fixed by calling an older version;
+        # "removed" (from every version) cannot.
+        return Removed if "removed" in message.lower() else Deprecated
     if code in TRANSIENT_CODES or is_transient:
         return Transient
     if code in PERMISSION_CODES:
@@ -216,8 +218,9 @@ def classify(
 
     ``payload`` is the decoded JSON body (or None when there was none); ``retry_after`` is the
     wait the caller read from the usage headers, attached to RateLimited. ``removed_hint`` marks
-    calls to endpoints Meta is known to have removed (orders), so that a missing-field or
-    deprecation answer becomes ``Removed``.
+    calls to endpoints Meta is known to remove (orders), so that "(#100) Tried accessing
+    nonexisting field" becomes ``Removed``; code 12 is ``Removed`` when Meta says "removed" and
+    ``Deprecated`` when only this version is blocked.
     """
     envelope = payload.get("error") if isinstance(payload, Mapping) else None
     if not isinstance(envelope, Mapping):

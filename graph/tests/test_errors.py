@@ -117,10 +117,15 @@ def test_bodies_without_an_envelope():
     assert type(error) is GraphError and error.permanent
 
 
-def test_removed_hint_turns_deprecation_and_missing_fields_into_removed():
+def test_deprecated_for_a_version_differs_from_removed_everywhere():
     deprecated = envelope(12, message="(#12) commerce_orders is deprecated for versions v26.0 and higher")
     assert type(classify(400, deprecated)) is Deprecated
-    assert type(classify(400, deprecated, removed_hint=True)) is Removed
+    assert type(classify(400, deprecated, removed_hint=True)) is Deprecated  # an older version still works
+    removed = envelope(12, message="(#12) The Commerce Order Management API has been removed.")
+    assert type(classify(400, removed)) is Removed
+
+
+def test_removed_hint_turns_a_missing_field_into_removed():
     missing = envelope(100, message="(#100) Tried accessing nonexisting field (commerce_orders) on node type (X)")
     assert type(classify(400, missing)) is InvalidParameter
     assert type(classify(400, missing, removed_hint=True)) is Removed
