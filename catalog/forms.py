@@ -112,12 +112,9 @@ class ProductForm(forms.ModelForm):
                     "Meta knows this product by this id, so it cannot change. To use another id, delete the "
                     "product and create it again."
                 )
-        elif isinstance(self.initial.get("additional_image_links"), list):
-            self.initial["additional_image_links"] = "\n".join(self.initial["additional_image_links"])
         self.focus = focus if focus in self.fields else ""
         if self.focus:
-            widget = self.fields[self.focus].widget
-            widget.attrs.update({"autofocus": True, "aria-describedby": f"id_{self.focus}-focus"})
+            self.fields[self.focus].widget.attrs["autofocus"] = True
         if readonly:
             for field in self.fields.values():
                 field.disabled = True

@@ -54,7 +54,8 @@ class Product(models.Model):
         ACTIVE = "active", _("Active")
         ARCHIVED = "archived", _("Archived")
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="products")
+    # No separate index: the unique (shop, retailer_id) index serves every lookup by shop.
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="products", db_index=False)
     retailer_id = models.CharField(
         _("retailer id"), max_length=c.RETAILER_ID_MAX,
         help_text=_("Your SKU or product id. Meta knows the product by it, so it cannot change after the first sync."),

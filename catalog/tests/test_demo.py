@@ -32,3 +32,15 @@ def test_seeding_twice_creates_each_product_once(alice):
 def test_the_seed_command_hook_accepts_any_number_of_shops(alice):
     demo.seed([create_shop(owner=alice, name="Only one")])
     assert Product.objects.count() > 20
+
+
+def test_the_demo_command_runs_the_catalog_seeder_twice_without_duplicates(db, monkeypatch):
+    from django.core.management import call_command
+
+    from portal.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "EXTRA_SEEDERS", [*seed_demo.EXTRA_SEEDERS, demo.seed])
+    call_command("seed_demo", stdout=io.StringIO())
+    first = Product.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert first >= 50 and Product.objects.count() == first

@@ -29,8 +29,8 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(owner, shop_
                           {**VALID, "link": "http://tea.example.com", "gtin": "123"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'id="id_link-error"' in page and 'id="id_gtin-error"' in page
-    assert 'aria-invalid="true"' in page
+    assert 'id="id_link_error"' in page and 'id="id_gtin_error"' in page
+    assert 'aria-invalid="true" aria-describedby="id_link_error"' in page
     assert not Product.objects.filter(shop=shop_a).exists()
 
 
@@ -85,7 +85,9 @@ def test_an_issue_link_highlights_the_field_to_fix(owner, shop_a):
     page = owner.get(reverse("catalog:product_edit", args=[shop_a.pk, product.pk]) + "?focus=image_link")
     html = page.content.decode()
     assert 'class="field is-focus has-issue" id="field-image_link"' in html
-    assert 'autofocus' in html and 'aria-describedby="id_image_link-focus"' in html
+    label = html[html.index('<label for="id_image_link">'):html.index("</label>", html.index('<label for="id_image_link">'))]
+    assert "Meta reported a problem with this field" in label  # read out with the field's name
+    assert 'autofocus' in html and 'aria-describedby="id_image_link_helptext"' in html
     assert "Image is 300 × 300." in html and "Image too small" in html
 
 
