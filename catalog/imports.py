@@ -53,7 +53,7 @@ def task_seconds() -> float:
 
 def start_import(shop, *, user, filename: str, text: str) -> ImportJob:
     job = ImportJob.objects.create(shop=shop, created_by=user, filename=filename[:255], content=text)
-    _dispatch(job, TASKS[False])
+    _dispatch(job.pk, TASKS[False], lines=text.count("\n"))
     return job
 
 
@@ -65,7 +65,7 @@ def start_apply(job: ImportJob) -> None:
         status=ImportJob.Status.APPLYING, processed_rows=0)
     if not claimed:
         raise ImportRefused(_("This import is not waiting to be applied any more."))
-    _dispatch(job, TASKS[True])
+    _dispatch(job.pk, TASKS[True], lines=job.total_rows)
 
 
 def cancel(job: ImportJob) -> bool:
@@ -73,14 +73,14 @@ def cancel(job: ImportJob) -> bool:
                 .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now(), content=""))
 
 
-def _dispatch(job: ImportJob, task: str) -> None:
-    if job.content.count("\n") <= inline_limit():
+def _dispatch(job_id: int, task: str, *, lines: int) -> None:
+    if lines <= inline_limit():
         try:
-            import_string(task)(job.pk)
+            import_string(task)(job_id)
         except Exception:  # recorded on the job and its JobRun; the page shows the failure
-            log.exception("import job %s failed", job.pk)
+            log.exception("import job %s failed", job_id)
     else:
-        _enqueue(job.pk, task)
+        _enqueue(job_id, task)
 
 
 def _enqueue(job_id: int, task: str) -> None:
