@@ -3,6 +3,9 @@ number of attempts, counted twice: by the sandbox's journal and by our GraphCall
 
 from __future__ import annotations
 
+import json
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import pytest
 
 from graph.client import GraphClient, TokenInfo
@@ -479,3 +482,27 @@ def test_fbe_installs_read_and_delete(sandbox, graph, shop_a, business):
     assert install.pixel_id == business["pixel_id"]
     assert graph.delete_fbe_installs(shop_a.external_business_id) is True
     assert attempts(sandbox, "fbe_business/fbe_installs", "DELETE") == (1, 1)
+
+
+def test_exchange_code_after_the_consent_dialog(sandbox, settings, shop_a):
+    redirect_uri = f"{settings.PORTAL_BASE_URL}/shop/{shop_a.pk}/connect/callback"
+    extras = {"setup": {"external_business_id": shop_a.external_business_id, "timezone": "UTC", "currency": "USD",
+                        "business_vertical": "ECOMMERCE"}}
+    dialog = f"{settings.META_DIALOG_BASE_URL}/{settings.GRAPH_API_VERSION}/dialog/oauth?" + urlencode({
+        "client_id": settings.META_APP_ID, "redirect_uri": redirect_uri, "response_type": "code",
+        "scope": "manage_business_extension,catalog_management", "extras": json.dumps(extras), "state": "s1"})
+    location = sandbox.consent(dialog)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+
+    client = app_client()
+    token = client.exchange_code(code, redirect_uri)
+    assert token.access_token and token.token_type
+    assert token.access_token not in repr(token)
+    assert client.debug_token(token.access_token).is_valid is True
+
+    # a code works once; a second exchange is refused and not retried
+    with pytest.raises(GraphError):
+        client.exchange_code(code, redirect_uri)
+    assert [r.attempt for r in journal("oauth/access_token")] == [1, 1]
+    assert all(r.params["code"] == "***" and r.params["client_secret"] == "***"
+               for r in journal("oauth/access_token"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,6 +18,7 @@ from graph.client import (
     masked_params,
     strip_secret_query,
 )
+from graph.errors import GraphError, Transient
 
 
 def test_params_are_encoded_like_metas_sdks():
@@ -96,3 +100,59 @@ def test_fbe_install_prefers_the_pixel_feature_and_drops_the_zero_ad_account():
     assert install.page_id == "10133292"
     assert install.feature_types == ["pixel", "catalog"]
     assert install.catalog_id == "72663536"
+
+
+# --- a tiny local server standing in for a misbehaving host ------------------------------------
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    hits: list = []
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        type(self).hits.append(self.path)
+        self.send_response(302)
+        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def redirecting_host():
+    _Redirecting.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirects_are_never_followed(redirecting_host):
+    client = GraphClient("tok", app_secret="sec", base_url=redirecting_host, sleep=lambda s: None)
+    with pytest.raises(GraphError) as info:
+        client.get("me")
+    assert info.value.http_status == 302
+    assert info.value.permanent is True
+    assert _Redirecting.hits == [f"/v26.0/me?appsecret_proof={appsecret_proof('tok', 'sec')}"]
+
+
+def test_a_refused_connection_is_transient_and_retried_for_reads():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = []
+    records = []
+    client = GraphClient("tok", app_secret="sec", base_url=f"http://127.0.0.1:{port}", sleep=sleeps.append,
+                         max_attempts=3, backoff_base=0.01, on_call=records.append)
+    with pytest.raises(Transient) as info:
+        client.get("me")
+    assert "?" not in str(info.value).replace("?…", "")  # no query string (and so no proof) in the message
+    assert [r.attempt for r in records] == [1, 2, 3]
+    assert all(r.status is None for r in records)
+    assert len(sleeps) == 2
+    with pytest.raises(Transient):
+        client.post("me/feed", {"message": "hi"})
+    assert [r.attempt for r in records][3:] == [1]  # a plain write: one attempt
