@@ -586,7 +586,7 @@ class GraphClient:
         )
         self._hook(self.on_call, record)
         if error is None:
-            log.info("graph %s %s %s -> %s in %d ms", method, version, path, record.status, duration_ms)
+            log.debug("graph %s %s %s -> %s in %d ms", method, version, path, record.status, duration_ms)
             self._hook(self.on_success)
         else:
             log.warning(
