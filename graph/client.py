@@ -385,9 +385,10 @@ class GraphClient:
         attempt = 0
         while True:
             attempt += 1
-            error = self._attempt(method, path, api_version, params, attempt, removed_hint=orders)
-            if not isinstance(error, GraphError):
-                return error
+            result = self._attempt(method, path, api_version, params, attempt, removed_hint=orders)
+            if not isinstance(result, GraphError):
+                return result
+            error = result
             if isinstance(error, RateLimited) and error.retry_after is None:
                 error.retry_after = self.rate_limit_default_wait
             if error.permanent or not retry or attempt >= self.max_attempts:
