@@ -7,6 +7,7 @@ wherever it appears, and anything that looks like a token inside other strings.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,9 @@ SECRET_KEYS = frozenset({"access_token", "appsecret_proof", "client_secret", "co
                          "fb_exchange_token", "authorization", "password", "merchant_access_token"})
 MASK = "***"
 _MAX_STRING = 2000
+#: The journal keeps a day of calls (or the usage window if longer), pruned every 500 calls.
+RETENTION_SECONDS = 86400
+PRUNE_EVERY = 500
 
 
 def mask(value: Any, key: str | None = None) -> Any:
@@ -57,3 +61,8 @@ def record(*, method: str, path: str, version: str, params: dict, headers: dict,
         business_id=business_id or "", buc_type=buc_type or "", token_kind=token_kind or "",
         duration_ms=max(0, int(duration_ms)), fbtrace_id=fbtrace_id,
     )
+
+
+def prune(*, keep_seconds: int) -> int:
+    deleted, _ = RequestLog.objects.filter(created__lt=timezone.now() - timedelta(seconds=keep_seconds)).delete()
+    return deleted

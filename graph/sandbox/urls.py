@@ -1,7 +1,8 @@
 """Mounted at /graph-sandbox/ when GRAPH_SANDBOX_ENABLED (portal/urls.py).
 
-Order matters: the control API, the console and the dialog come first; every other path is
-a Graph call (`[vNN.N/]<node>/<edge>`).
+Order matters: the control API (core calls here, area calls from graph/sandbox/controls/),
+the console and the dialog come first; every other path is a Graph call
+(`[vNN.N/]<node>/<edge>`).
 """
 
 from django.urls import include, path, re_path
@@ -51,6 +52,8 @@ dialog_patterns = [
 
 urlpatterns = [
     *control_patterns,
+    # Area control calls (graph/sandbox/controls/<area>.py), relative to _control/.
+    path("_control/", include(extra_control_patterns())),
     *console_patterns,
     *dialog_patterns,
     path("", views.graph, name="graph_root"),

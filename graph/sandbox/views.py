@@ -132,14 +132,18 @@ class GraphCall:
 
     def error_response(self, exc: GraphError) -> HttpResponse:
         self.error = exc
-        return self.json_response(exc.envelope(self.trace_id), exc.status, exc.headers)
+        response = self.json_response(exc.envelope(self.trace_id), exc.status, exc.headers)
+        # Graph errors are answers, not server failures: the journal has them, keep the log quiet.
+        response._has_been_logged = True
+        return response
 
     def drop(self) -> HttpResponse:
-        if faults.close_connection(self.request):
-            # The socket is closed: whatever the server tries to write goes nowhere.
-            return HttpResponse(status=500)
-        response = HttpResponse(status=502)
+        closed = faults.close_connection(self.request)
+        # With the socket closed, whatever the server tries to write goes nowhere; without one
+        # (Django's test client), a bare 502 stands for the lost answer.
+        response = HttpResponse(status=204 if closed else 502)
         response["X-Sandbox-Fault"] = "drop"
+        response._has_been_logged = True
         return response
 
     # --- journal ---
@@ -154,12 +158,15 @@ class GraphCall:
             headers["Authorization"] = self.request.META["HTTP_AUTHORIZATION"]
         if self.request.META.get("CONTENT_TYPE"):
             headers["Content-Type"] = self.request.META["CONTENT_TYPE"]
-        journal.record(
+        row = journal.record(
             method=self.method, path=self.path, version=self.version, params=self.raw, headers=headers,
             status=status, error=self.error, fault=self.fault, business_id=ctx.business_id if ctx else "",
             buc_type=ctx.buc_type if ctx else "", token_kind=ctx.token_kind if ctx else "",
             duration_ms=(time.monotonic() - self.started) * 1000, fbtrace_id=self.trace_id,
         )
+        if row.pk % journal.PRUNE_EVERY == 0:
+            window = int((ctx.config if ctx else get_config())["usage"]["window_seconds"])
+            journal.prune(keep_seconds=max(window, journal.RETENTION_SECONDS))
 
 
 @csrf_exempt
