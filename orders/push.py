@@ -1,0 +1,127 @@
+"""Send `MetaPush` rows to Meta: the delivery half of every seller action.
+
+A push is claimed with a conditional UPDATE on its `locked_until` lease, so two workers never
+send it at the same time; and it always carries the same idempotency key and body, so even a
+send whose answer was lost (a timeout after Meta applied it) is applied once: the retry gets
+Meta's stored answer (META_API §3.12).
+
+Outcomes: Meta's OK → synced; transient failures and throttling → still pending, tried again
+with backoff by the sweep (`orders.tasks.push_due`), failed after `ORDERS_PUSH_MAX_ATTEMPTS`;
+Meta's refusal → failed with Meta's message (the timeline shows it with a Retry button); the
+order API removed → failed at once, no call made afterwards (no retry storm).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from graph.errors import Deprecated, GraphError, NotConnected, RateLimited, TokenInvalid, Transient
+from orders.ingest import mark_removed, recount
+from orders.locks import lock_order, lock_push
+from orders.models import MetaPush, OrderEvent, OrderFeed, Origin, Refund, Return, ReturnDecision, SyncState
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 120
+REMOVED_MESSAGE = "Meta has removed its order API: this change cannot be sent to Meta any more."
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "ORDERS_PUSH_MAX_ATTEMPTS", 8))
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def claim(push_id: int) -> bool:
+    now = timezone.now()
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    return MetaPush.objects.filter(pk=push_id, state=SyncState.PENDING).filter(free).update(
+        locked_until=now + timedelta(seconds=LOCK_SECONDS)) == 1
+
+
+def send(push_id: int, *, client=None) -> str:
+    """Deliver one push; returns its state afterwards ("skipped" if another worker has it)."""
+    if not claim(push_id):
+        return "skipped"
+    push = MetaPush.objects.select_related("shop").get(pk=push_id)
+    feed = OrderFeed.objects.filter(shop_id=push.shop_id).first()
+    if feed is not None and feed.api_removed_at:
+        return finish(push_id, failed=REMOVED_MESSAGE)
+    try:
+        if client is None:
+            from shops.graph import client_for_shop
+
+            client = client_for_shop(push.shop, max_wait=float(getattr(settings, "ORDERS_CLIENT_MAX_WAIT", 30)))
+        answer = client.request(push.method, push.path, {**push.params, "idempotency_key": push.idempotency_key},
+                                orders=True)
+    except Deprecated as exc:
+        mark_removed(push.shop_id, exc)
+        return finish(push_id, failed=REMOVED_MESSAGE, code=exc.code)
+    except (Transient, RateLimited, NotConnected, TokenInvalid) as exc:
+        # Not Meta's "no": try again later (a reconnect fixes the token ones).
+        return finish(push_id, retry=_message(exc), code=exc.code)
+    except GraphError as exc:
+        return finish(push_id, failed=_message(exc), code=exc.code)
+    return finish(push_id, answer=answer)
+
+
+def _message(exc: GraphError) -> str:
+    return (exc.user_msg or exc.message or str(exc))[:2000]
+
+
+def finish(push_id: int, *, answer=None, failed: str | None = None, retry: str | None = None,
+           code: int | None = None) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        push = lock_push(push_id)
+        order = lock_order(push.order_id)
+        push.attempts += 1
+        push.locked_until = None
+        if failed is None and retry is None:
+            push.state, push.synced_at, push.error, push.error_code = SyncState.SYNCED, now, "", None
+            apply_success(push)
+        elif failed is not None or push.attempts >= max_attempts():
+            push.state, push.error, push.error_code = SyncState.FAILED, failed or retry, code
+            OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, origin=Origin.META, push=push,
+                                      message=f"Meta did not accept the {push.get_kind_display().lower()}: "
+                                              f"{push.error}"[:500], params={"failed": push.kind})
+        else:
+            push.error, push.error_code = retry, code
+            push.next_attempt_at = now + backoff(push.attempts)
+        push.save(update_fields=["state", "attempts", "locked_until", "synced_at", "error", "error_code",
+                                 "next_attempt_at"])
+        recount(order)
+    return push.state
+
+
+def apply_success(push: MetaPush) -> None:
+    """Local effects that wait for Meta's OK."""
+    if push.kind == MetaPush.Kind.RETURN:
+        from orders.services import RETURN_RESULT
+
+        decision = ReturnDecision.objects.filter(push=push).select_related("ret").first()
+        if decision is not None:
+            Return.objects.filter(pk=decision.ret_id).update(status=RETURN_RESULT[decision.event],
+                                                             updated_at=timezone.now())
+    elif push.kind == MetaPush.Kind.REFUND:
+        refund = Refund.objects.filter(push=push).first()
+        if refund is not None and refund.ret_id:
+            Return.objects.filter(pk=refund.ret_id, status__in=Return.OPEN).update(
+                status=Return.Status.REFUNDED, updated_at=timezone.now())
+
+
+def due_pushes(limit: int = 500) -> list[int]:
+    """Pending pushes whose retry time has come (or whose first send was lost)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=60)
+    return list(MetaPush.objects.filter(state=SyncState.PENDING).filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+    ).filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now)).order_by("pk").values_list("pk", flat=True)[:limit])

@@ -1,0 +1,34 @@
+"""`{% load orders_tags %}`: small helpers of the order pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from orders.carriers import carrier_label
+from portal.money import Money
+
+register = template.Library()
+
+
+@register.filter
+def meta_money(value) -> Money | None:
+    """A Meta currency_amount dict (as stored in promotion_details) as Money, for `|money`."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return Money.from_meta_amount(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def minor(value, currency: str) -> Money | None:
+    """`{{ option.price_minor|minor:order.currency|money }}`."""
+    if value is None or value == "":
+        return None
+    return Money(int(value), currency)
+
+
+@register.filter
+def carrier(code: str) -> str:
+    return carrier_label(code)
