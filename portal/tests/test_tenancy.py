@@ -38,6 +38,10 @@ def _extra_kwargs(name, extra, shop):
         return {}
     if name == "shops:remove_member":
         return {"membership_id": shop.memberships.get(role=Membership.Role.VIEWER).pk}
+    if name.startswith("catalog:"):
+        from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
+
+        return catalog_kwargs(name, extra, shop)
     raise AssertionError(f"Add {name} {extra} to the tenancy test's _extra_kwargs")
 
 

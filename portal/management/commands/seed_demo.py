@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalog.demo import seed as seed_catalog
 from shops.models import Membership, MetaConnection, Shop
 
 DEMO_USERNAME = "demo"
@@ -20,7 +21,7 @@ SHOPS = [
 
 #: Hooks later features register to add their demo data (products, orders, the sandbox
 #: connection); each receives the shops in SHOPS order and must be idempotent.
-EXTRA_SEEDERS: list = []
+EXTRA_SEEDERS: list = [seed_catalog]
 
 
 class Command(BaseCommand):
