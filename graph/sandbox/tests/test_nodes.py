@@ -126,3 +126,24 @@ def test_user_token_sees_accounts_and_businesses(sandbox, graph, biz):
 def test_fbe_install_records_are_not_graph_nodes(sandbox, graph, biz):
     error = error_of(graph.get(biz["fbe_install_id"], token=biz["access_token"]))
     assert (error["code"], error["error_subcode"]) == (100, 33)
+
+
+def test_commerce_partner_integration_read_and_update(graph, biz):
+    token = biz["access_token"]
+    cpi = graph.get("fbe_business/fbe_installs", token=token,
+                    fbe_external_business_id="shop-1").json()["data"][0]["commerce_partner_integration_id"]
+    assert graph.get(cpi, token=token).json() == {"id": cpi}
+    updated = graph.post(cpi, token=token, installation_status="ACCESS_TOKEN_DEPOSITED",
+                         commerce_partner_seller_platform_type="SELF_SERVE", extension_version="1.2.0")
+    assert updated.json() == {"success": True}
+    body = graph.get(cpi, token=token, fields="installation_status,extension_version").json()
+    assert body == {"installation_status": "ACCESS_TOKEN_DEPOSITED", "extension_version": "1.2.0", "id": cpi}
+    bad = graph.post(cpi, token=token, commerce_partner_seller_platform_type="SOMETIMES")
+    assert error_of(bad)["code"] == 100
+
+
+def test_demo_seeder_turns_automatic_delivery_on(sandbox):
+    from graph.sandbox.seed import seed_sandbox
+
+    seed_sandbox([])
+    assert sandbox.config()["webhooks"]["auto_deliver"] is True
