@@ -11,6 +11,11 @@ def meta_shop(sandbox, shop_a, settings):
     settings.GRAPH_BACKOFF_MAX = 0.05
     shop = connect(sandbox, shop_a)
     yield shop
+    # Close keep-alive connections to the live server so its threads (and their database
+    # connections) end with the test.
+    from graph.client import shared_session
+
+    shared_session().close()
     sandbox.session.close()
 
 
