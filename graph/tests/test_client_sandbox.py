@@ -16,14 +16,12 @@ from graph.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Removed,
     TokenInvalid,
     Transient,
 )
 from graph.models import GraphCall
-from graph.sandbox import services as sandbox_services
-from graph.sandbox.models import Node
-from graph.sandbox.params import P
-from graph.sandbox.router import registry, route
+from graph.sandbox.orders_testing import OrdersControl
 from graph.tests.helpers import HANG, READ_TIMEOUT
 from graph.usage import APP_LIMIT_WAIT
 from shops.graph import app_client, client_for_shop, usage_pressure
@@ -315,21 +313,26 @@ def test_an_upsert_write_is_retried(sandbox, graph, connection):
     assert attempts(sandbox, path, "POST") == (2, 2)
 
 
-# --- idempotency-keyed writes -------------------------------------------------------------------
-
-# A write endpoint keyed by idempotency_key, registered through the sandbox's route registry the
-# way its endpoint modules do (the sandbox has no real one yet: orders are still to come).
-NOTES = "{cms:commerce_merchant_settings}/graph_client_test_notes"
-if not any(r.pattern == NOTES for r in registry.node_routes):
-    @route("POST", NOTES, idempotency="required", params=(P("note", required=True),))
-    def _add_note(ctx):
-        node = sandbox_services.new_node("graph_client_test_note", business_id=ctx.node.business_id,
-                                         parent_id=ctx.node.gid, text=ctx.args["note"])
-        return {"id": node.gid}
+# --- idempotency-keyed writes (Meta's order acknowledgement) -------------------------------------
 
 
-def _notes():
-    return Node.objects.filter(type="graph_client_test_note")
+@pytest.fixture
+def orders(sandbox):
+    return OrdersControl(sandbox)
+
+
+@pytest.fixture
+def order_management(connection):
+    """Register as the shop's order management app, so that orders wait in CREATED for our ack."""
+    client_for_shop(connection).post(f"{connection.commerce_merchant_settings_id}/order_management_apps", orders=True)
+
+
+@pytest.fixture
+def order_id(orders, connection, order_management):
+    placed = orders.place(connection.commerce_merchant_settings_id, state="CREATED",
+                          items=[{"retailer_id": "TEA-1", "quantity": 1, "price": "12.00"}])
+    assert orders.order(placed["id"])["state"] == "CREATED"
+    return placed["id"]
 
 
 @pytest.mark.parametrize("fault", [
@@ -337,28 +340,35 @@ def _notes():
     {"kind": "after_apply", "then": "drop"},
     {"kind": "error", "code": 2, "http_status": 503},
     {"kind": "hang", "seconds": HANG},
+    {"kind": "drop"},
     {"kind": "malformed"},
-    {"kind": "throttle", "code": 80009, "estimated_time_to_regain_access": 1},
+    {"kind": "truncated"},
+    {"kind": "throttle", "code": 80004, "estimated_time_to_regain_access": 1},
 ])
-def test_a_write_with_an_idempotency_key_is_retried_and_applied_once(sandbox, connection, sleeps, fault):
+def test_a_write_with_an_idempotency_key_is_retried_and_applied_once(sandbox, connection, sleeps, orders,
+                                                                     order_id, fault):
     graph = client_for_shop(connection, sleep=sleeps.append, max_attempts=3, backoff_base=0.01,
                             read_timeout=READ_TIMEOUT, max_wait=120)
-    path = f"{connection.commerce_merchant_settings_id}/graph_client_test_notes"
-    sandbox.add_fault(path="*/graph_client_test_notes", method="POST", count=1, **fault)
-    answer = graph.post(path, {"note": "ship it", "idempotency_key": "note-1"})
-    assert answer["id"]
-    assert attempts(sandbox, "*/graph_client_test_notes", "POST")[0] == 2
-    assert GraphCall.objects.filter(path=path).count() == 2
-    assert _notes().count() == 1
+    path = f"{order_id}/acknowledge_order"
+    sandbox.add_fault(path="*/acknowledge_order", method="POST", count=1, **fault)
+    answer = graph.post(path, {"idempotency_key": "ack-1", "merchant_order_reference": "A-1"}, orders=True)
+    assert answer == {"id": order_id, "state": "IN_PROGRESS"}
+    assert attempts(sandbox, path, "POST") == (2, 2)
     assert len(sleeps) == 1
+    state = orders.order(order_id)
+    assert state["state"] == "IN_PROGRESS"
+    # applied once, whatever the first attempt looked like
+    assert [a["transition"] for a in state["acknowledgements"]] == [True]
+    assert [r.api_version for r in journal(path)] == ["v25.0", "v25.0"]
 
 
-def test_without_its_key_the_same_write_is_not_retried(sandbox, graph, connection):
-    path = f"{connection.commerce_merchant_settings_id}/graph_client_test_notes"
-    sandbox.add_fault(path="*/graph_client_test_notes", method="POST", kind="error", code=2, count=1)
+def test_a_keyed_write_that_keeps_failing_stops_at_max_attempts(sandbox, graph, orders, order_id):
+    path = f"{order_id}/acknowledge_order"
+    sandbox.add_fault(path="*/acknowledge_order", method="POST", kind="error", code=1, count=None)
     with pytest.raises(Transient):
-        graph.post(path, {"note": "x", "idempotency_key": ""})
-    assert attempts(sandbox, "*/graph_client_test_notes", "POST")[0] == 1
+        graph.post(path, {"idempotency_key": "ack-1"}, orders=True)
+    assert attempts(sandbox, path, "POST") == (3, 3)
+    assert orders.order(order_id)["acknowledgements"] == []
 
 
 def test_a_plain_write_that_timed_out_was_applied_once(sandbox, graph, connection):
@@ -370,12 +380,50 @@ def test_a_plain_write_that_timed_out_was_applied_once(sandbox, graph, connectio
     assert sandbox.get_object(path)["data"]["contact_email"] == "after@example.com"
 
 
-def test_reusing_a_key_for_another_request_is_an_invalid_parameter(sandbox, graph, connection):
-    path = f"{connection.commerce_merchant_settings_id}/graph_client_test_notes"
-    graph.post(path, {"note": "one", "idempotency_key": "k"})
-    with pytest.raises(InvalidParameter):
-        graph.post(path, {"note": "two", "idempotency_key": "k"})
-    assert _notes().count() == 1
+def test_reusing_a_key_for_another_request_is_an_invalid_parameter(sandbox, graph, order_id):
+    path = f"{order_id}/acknowledge_order"
+    graph.post(path, {"idempotency_key": "k", "merchant_order_reference": "A-1"}, orders=True)
+    with pytest.raises(InvalidParameter) as info:
+        graph.post(path, {"idempotency_key": "k", "merchant_order_reference": "A-2"}, orders=True)
+    assert info.value.blame_fields == [["idempotency_key"]]
+    assert attempts(sandbox, path, "POST") == (2, 2)
+
+
+# --- the order API's own version, its block on v26+ and its removal ---------------------------------
+
+
+def test_order_reads_use_the_orders_version_and_page_through(sandbox, graph, orders, connection, settings,
+                                                             order_management):
+    cms = connection.commerce_merchant_settings_id
+    orders.place_many(cms, 30, state="CREATED", items=[{"retailer_id": "TEA-1", "quantity": 1, "price": "3.00"}])
+    listed = list(graph.paginate(f"{cms}/commerce_orders", {"state": "CREATED"}, orders=True,
+                                 fields=("id", "order_status")))
+    assert len(listed) == 30 and len({o["id"] for o in listed}) == 30
+    received = sandbox.requests(path=f"{cms}/commerce_orders")
+    assert [r["version"] for r in received] == [settings.GRAPH_ORDERS_API_VERSION] * 2
+
+
+def test_order_calls_on_a_blocked_version_are_deprecated_not_retried(sandbox, connection, sleeps, order_id):
+    graph = client_for_shop(connection, orders_version="v26.0", sleep=sleeps.append)
+    with pytest.raises(Deprecated) as info:
+        graph.get(order_id, orders=True)
+    assert type(info.value) is Deprecated and info.value.code == 12
+    assert attempts(sandbox, order_id) == (1, 1)
+    assert sleeps == []
+
+
+def test_order_calls_after_the_removal_are_removed_on_every_version(sandbox, graph, orders, order_id, connection):
+    orders.set_removed(True)
+    with pytest.raises(Removed) as info:
+        graph.get(order_id, orders=True)
+    assert info.value.code == 12 and info.value.permanent
+    with pytest.raises(Removed):
+        graph.get(f"{connection.commerce_merchant_settings_id}/commerce_orders", orders=True)
+    assert attempts(sandbox, order_id) == (1, 1)
+    # the rest of Graph is unaffected
+    assert graph.get("me")["id"]
+    connection.refresh_from_db()
+    assert connection.status == MetaConnection.Status.CONNECTED
 
 
 # --- pagination ---------------------------------------------------------------------------------
