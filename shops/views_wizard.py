@@ -116,11 +116,11 @@ def callback(request):
         if result.attempt.purpose == ConnectAttempt.Purpose.RECONNECT:
             messages.success(request, _("Reconnected to Meta. Your shop syncs again."))
         return redirect("shops:verify", shop_id=result.shop.pk)
-    request.session[FLASH_KEY] = {"shop_id": result.shop.pk, "code": result.failure.code,
-                                  "detail": result.attempt.error_detail if result.attempt else ""}
     if result.failure.action == "continue" and result.shop.meta_connection.is_connected:
         messages.info(request, str(result.failure.message))
         return redirect("shops:verify", shop_id=result.shop.pk)
+    request.session[FLASH_KEY] = {"shop_id": result.shop.pk, "code": result.failure.code,
+                                  "detail": result.attempt.error_detail if result.attempt else ""}
     return redirect("shops:connect", shop_id=result.shop.pk)
 
 

@@ -92,13 +92,12 @@ def test_a_seller_connects_a_shop(sandbox, seller, shop_a, signals):
 
 
 def test_the_dialog_gets_the_shops_setup(sandbox, seller, shop_a):
-    dialog = flow.start_connect(seller, shop_a)
-    page = flow.answer_dialog(dialog, action="continue")
-    assert flow.query_of(page)["code"]
-    install = [o for o in sandbox.state()["businesses"]]
-    assert install
-    business = sandbox.get_object(install[0])
-    assert business["key"] == shop_a.external_business_id
+    location = flow.answer_dialog(flow.start_connect(seller, shop_a), action="continue")
+    assert flow.query_of(location)["code"]
+    details = sandbox.state()["business_details"]
+    assert [(b["name"], b["external_business_id"]) for b in details] == [("Shop A", shop_a.external_business_id)]
+    business = sandbox.get_object(details[0]["id"])
+    assert (business["data"]["timezone"], business["data"]["currency"]) == ("America/New_York", "USD")
 
 
 def test_cancel_at_meta(sandbox, seller, shop_a):
@@ -117,8 +116,12 @@ def test_a_replayed_callback_changes_nothing(sandbox, seller, shop_a):
     seller.get(flow.callback_path(location))
     after_first = _snapshot(shop_a)
     response = seller.get(flow.callback_path(location))
-    assert response.status_code == 302
+    # Already connected: the seller continues where they were, told the link was used.
+    assert response["Location"] == reverse("shops:verify", args=[shop_a.pk])
+    page = seller.get(response["Location"]).content.decode()
+    assert "already used" in page or "works once" in page
     assert _snapshot(shop_a) == after_first
+    assert "failure" not in seller.get(reverse("shops:connect", args=[shop_a.pk])).context
     # Meta's single-use code was exchanged only once.
     assert len(sandbox.requests(path="oauth/access_token")) == 1
 
@@ -212,7 +215,6 @@ def test_reconnect_keeps_the_external_id_and_replaces_the_token(sandbox, seller,
 def test_disconnect_uninstalls_at_meta_and_wipes_the_token(sandbox, seller, shop_a, signals):
     flow.connect(seller, shop_a)
     conn = MetaConnection.objects.get(shop=shop_a)
-    token = str(conn.access_token)
     catalog = conn.catalog_id
     response = seller.post(reverse("shops:disconnect", args=[shop_a.pk]))
     assert response["Location"] == reverse("shops:connect", args=[shop_a.pk])
@@ -225,7 +227,6 @@ def test_disconnect_uninstalls_at_meta_and_wipes_the_token(sandbox, seller, shop
     assert [i["status"] for i in sandbox.state()["fbe_installs"]] == ["uninstalled"]
     assert [t["status"] for t in sandbox.state()["tokens"] if t["kind"] == "system_user"][-1] != "valid"
     assert ("disconnected", {"signal": shop_disconnected, "shop_id": shop_a.pk, "reason": "seller"}) in signals
-    del token
     # The dashboard offers to reconnect.
     assert "Reconnect" in seller.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
 

@@ -1,0 +1,65 @@
+"""Demo data for `make demo` (portal's seed_demo EXTRA_SEEDERS, registered in ShopsConfig.ready).
+
+The first demo shop is connected to the Graph sandbox as if its seller had gone through the
+FBE dialog (a business with its assets, an install and the install's system-user token), so
+the demo has a live connection to sync; the other shops stay unconnected to show the wizard.
+Idempotent, and it never touches a shop that was connected before (even if the demo user
+disconnected it since).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shops.models import MetaConnection, Shop
+from shops.signals import shop_connected
+
+CONNECTED_SHOPS = 1
+
+
+def seed(shops, stdout=None) -> None:
+    if not getattr(settings, "GRAPH_SANDBOX_ENABLED", False):
+        return
+    for shop in list(shops)[:CONNECTED_SHOPS]:
+        if connect_in_sandbox(shop) and stdout is not None:
+            stdout.write(f"Shops: {shop.name} is connected to the Graph sandbox")
+
+
+def connect_in_sandbox(shop: Shop) -> bool:
+    """Connect `shop` to a new sandbox business in-process (the server need not run). Returns
+    False when the shop was connected before."""
+    from graph.sandbox import auth as sandbox_auth
+    from graph.sandbox import services as sandbox
+
+    with transaction.atomic():
+        conn = MetaConnection.objects.select_for_update().get_or_create(shop=shop)[0]
+        if conn.connected_at is not None:
+            return False
+        made = sandbox.create_business(name=shop.name, external_business_id=shop.external_business_id,
+                                       timezone_name=shop.timezone, currency=shop.currency)
+        now = timezone.now()
+        conn.access_token = made["access_token"]
+        conn.token_type = "SYSTEM_USER"
+        conn.scopes = list(sandbox_auth.DEFAULT_SCOPES)
+        conn.business_manager_id = made["business_id"]
+        conn.catalog_id = made["catalog_id"] or ""
+        conn.pixel_id = made["pixel_id"] or ""
+        conn.page_id = made["page_id"] or ""
+        conn.instagram_profile_id = made["instagram_profile_id"] or ""
+        conn.commerce_merchant_settings_id = made["commerce_merchant_settings_id"] or ""
+        conn.installed_features = ["pixel", "catalog", "fb_shop", "ig_shopping"]
+        conn.status = MetaConnection.Status.CONNECTED
+        conn.connected_at = conn.last_ok_at = now
+        conn.save()
+        Shop.objects.filter(pk=shop.pk, onboarded_at__isnull=True).update(onboarded_at=now)
+        transaction.on_commit(lambda: _after_connect(shop.pk), robust=True)
+    return True
+
+
+def _after_connect(shop_id: int) -> None:
+    from django_q.tasks import async_task
+
+    shop_connected.send(sender=Shop, shop_id=shop_id, reconnect=False)
+    async_task("shops.tasks.check_shop_health", shop_id, group="shops.health")
