@@ -258,14 +258,14 @@ def test_latency_below_the_timeout_is_just_slow(sandbox, graph):
     assert GraphCall.objects.get().duration_ms >= 300
 
 
-@pytest.mark.parametrize("kind", ["hang", "drop", "malformed", "truncated"])
+@pytest.mark.parametrize("kind", ["hang", "drop", "malformed", "truncated", "after_apply"])
 def test_a_read_survives_transport_faults_by_retrying(sandbox, graph, kind):
     sandbox.add_fault(path="me", kind=kind, seconds=HANG, count=1)
     assert graph.get("me")["id"]
     assert attempts(sandbox, "me") == (2, 2)
     first, second = journal("me")
     assert first.error_class == "Transient" and second.error_class == ""
-    if kind in ("hang", "drop"):
+    if kind in ("hang", "drop", "after_apply"):
         assert first.status_code is None  # no answer at all
     else:
         assert first.status_code == 200  # an answer we could not read
@@ -295,7 +295,9 @@ def _cms_write(graph, connection, **options):
     {"kind": "hang", "seconds": HANG},
     {"kind": "drop"},
     {"kind": "malformed"},
+    {"kind": "truncated"},
     {"kind": "after_apply", "seconds": HANG},
+    {"kind": "after_apply", "then": "drop"},
 ])
 def test_a_plain_write_gets_exactly_one_attempt(sandbox, graph, connection, sleeps, fault):
     path = connection.commerce_merchant_settings_id
