@@ -26,6 +26,8 @@ class FaultForm(forms.Form):
     message = forms.CharField(label=_("Message"), max_length=300, required=False)
     ms = forms.IntegerField(label=_("Latency (ms)"), min_value=0, required=False)
     seconds = forms.FloatField(label=_("Hang (seconds)"), min_value=0, required=False)
+    then = forms.ChoiceField(label=_("After apply, then"), required=False,
+                             choices=[("", "—"), ("hang", _("hang")), ("drop", _("drop the connection"))])
     estimated_time_to_regain_access = forms.IntegerField(label=_("Minutes to regain access"), min_value=0,
                                                          required=False)
 

@@ -111,3 +111,10 @@ def test_secrets_never_reach_the_journal_or_the_console(sandbox, graph, biz, sta
     assert '"access_token": "***"' in journal and '"Authorization": "***"' in journal
     # The install webhook carries the token: the console shows its payload masked.
     assert "fbe_install" in html
+
+
+def test_the_form_arms_after_apply_with_a_drop(db, staff_client):
+    staff_client.post("/graph-sandbox/console/faults", {"method": "POST", "path": "*", "kind": "after_apply",
+                                                        "then": "drop", "count": ""})
+    fault = Fault.objects.get()
+    assert (fault.kind, fault.params, fault.remaining) == ("after_apply", {"then": "drop"}, None)
