@@ -15,7 +15,8 @@ def _timezone_choices():
 
 
 class ShopProfileForm(forms.ModelForm):
-    storefront_url = forms.URLField(label=_("storefront URL"), required=False, assume_scheme="https")
+    storefront_url = forms.URLField(label=_("Storefront URL"), required=False, assume_scheme="https",
+                                     help_text=_("Your shop's website, where buyers pay, e.g. https://shop.example.com"))
 
     class Meta:
         model = Shop

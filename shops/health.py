@@ -279,7 +279,9 @@ def judge(shop: Shop, reading: Reading) -> list[C.Check]:
         if review_state in REVIEW_REJECTED and isinstance(review, Mapping):
             reasons = reasons or _messages(review.get("reasons")) or [review_state]
         rejected = bool(reasons) or review_state in REVIEW_REJECTED
-        out.append(Check("review", not rejected, {"reasons": "; ".join(reasons)} if rejected else {}))
+        # The explanation adds its own full stop after Meta's words.
+        text = "; ".join(r.strip().rstrip(".") for r in reasons)
+        out.append(Check("review", not rejected, {"reasons": text} if rejected else {}))
         if setup:
             undone = sorted(
                 k for k in ("shop_setup",)

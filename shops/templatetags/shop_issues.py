@@ -19,3 +19,19 @@ def issue_summary(shop) -> dict:
         "by_severity": _severity_counts(cards),
         "top": cards[0] if cards else None,
     }
+
+
+@register.filter
+def ago(value) -> str:
+    """"just now" or "5 minutes ago", translated."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+    from django.utils.translation import gettext as _
+
+    if not value:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return _("just now")
+    return _("%(when)s ago") % {"when": timesince(value)}

@@ -82,7 +82,7 @@ def test_a_new_seller_onboards_a_shop(page, live_server, sandbox):
 
     # Step 1: shop profile.
     page.get_by_label("display name").fill("Jade Garden Tea")
-    page.get_by_label("storefront URL").fill("https://jade-garden.example.com")
+    page.get_by_label("Storefront URL").fill("https://jade-garden.example.com")
     page.get_by_label("country").fill("CN")
     page.get_by_label("currency").fill("CNY")
     page.get_by_label("timezone").select_option("Asia/Shanghai")

@@ -181,7 +181,7 @@ def test_merchant_disabled_and_review_rejected_link_to_the_appeal(sandbox, conne
     assert disabled.severity == "critical" and "EXTERNALLY_DISABLED" in disabled.explanation
     assert disabled.cta_url == f"{CM}/{cms}/support/" and disabled.cta_external
     assert rejected.cta_url == f"{CM}/{cms}/support/"
-    assert "Your shop does not comply with our Commerce Policies." in rejected.explanation
+    assert "Meta said: Your shop does not comply with our Commerce Policies. Fix" in rejected.explanation
     card = _card(client, shop, "shop.merchant_disabled")
     assert f'href="{CM}/{cms}/support/"' in card and 'target="_blank"' in card and "Request a review" in card
     conn.refresh_from_db()
