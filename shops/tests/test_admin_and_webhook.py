@@ -127,3 +127,29 @@ def test_a_webhook_for_an_unknown_shop_is_ignored(db, settings, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         _deliver(Client(), {"business_id": "shop-unknown"}, settings)
     assert "ignored" in WebhookEvent.objects.get().note
+
+
+def test_every_shops_admin_page_renders(staff_client, shop_a, alice_client, monkeypatch):
+    conn = _connect(shop_a)
+    health.record(shop_a, conn, [C.Check("token", False)], None)
+    alice_client.post(reverse("shops:connect", args=[shop_a.pk]))  # a connect attempt to list
+    for model in ("shop", "metaconnection", "shopissue", "connectattempt", "membership"):
+        response = staff_client.get(reverse(f"admin:shops_{model}_changelist"))
+        assert response.status_code == 200, model
+        assert TOKEN not in response.content.decode()
+    from shops.models import ConnectAttempt
+
+    attempt = ConnectAttempt.objects.get()
+    html = staff_client.get(reverse("admin:shops_connectattempt_change", args=[attempt.pk])).content.decode()
+    assert attempt.state_hash not in html
+
+
+def test_the_admin_action_queues_health_checks(staff_client, shop_a, shop_b, monkeypatch,
+                                                django_capture_on_commit_callbacks):
+    _connect(shop_a)
+    queued = []
+    monkeypatch.setattr("shops.services._queue", lambda func, *args, group: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("admin:shops_shop_changelist"), {
+            "action": "check_now", "_selected_action": [shop_a.pk, shop_b.pk]})
+    assert queued == [(shop_a.pk,)]  # shop B is not connected
