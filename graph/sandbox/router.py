@@ -541,6 +541,8 @@ def authenticate(ctx: Ctx, r: Route | None) -> None:
     raw = str(raw)
     if auth.is_app_token(raw):
         auth.check_app_token(raw)
+        # An app token needs no proof, but a proof that is sent must be right.
+        auth.check_proof(raw, ctx.raw.get("appsecret_proof"), required=False)
         ctx.app = True
         return
     token = auth.find(raw)

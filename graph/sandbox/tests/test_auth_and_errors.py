@@ -90,6 +90,9 @@ def test_app_token_cannot_read_business_objects_or_me(graph, biz):
     assert error_of(graph.get("me", token=app_token))["code"] == 2500
     wrong = graph.get("debug_token", token=f"{settings.META_APP_ID}|not-the-secret", input_token="x")
     assert error_of(wrong)["code"] == 190
+    assert graph.get("debug_token", token=app_token, input_token="x", appsecret_proof=proof(app_token)).ok
+    bad_proof = graph.get("debug_token", token=app_token, input_token="x", appsecret_proof="0" * 64)
+    assert error_of(bad_proof)["message"] == "Invalid appsecret_proof provided in the API argument"
 
 
 def test_unknown_numeric_node_is_100_33_graph_method_exception(graph, biz):
