@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
-from urllib.parse import urljoin
 
 import requests
 
@@ -38,7 +37,7 @@ class SandboxControl:
 
     # --- state -------------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget every object, token, fault and journal row."""
+        """Forget every object, token, fault and journal row (and webhooks and switches)."""
         self._call("POST", "reset")
 
     def state(self) -> dict:
@@ -51,7 +50,8 @@ class SandboxControl:
         settings and (when external_business_id is given) an FBE install for it.
 
         Returns {"business_id", "page_id", "instagram_profile_id", "catalog_id", "pixel_id",
-        "commerce_merchant_settings_id", "access_token"} (a valid system-user token).
+        "commerce_merchant_settings_id", "access_token"} (a valid system-user token), plus
+        "fbe_install_id", "user_id" (the business admin) and "system_user_id".
         """
         return self._call("POST", "businesses", json={
             "name": name, "external_business_id": external_business_id, "with_catalog": with_catalog,
@@ -139,7 +139,7 @@ class SandboxControl:
         match = re.search(r'name="request" value="([^"]+)"', page.text)
         if not match:
             raise SandboxControlError("dialog: no consent form on the page")
-        answer = self.session.post(urljoin(dialog_url, page.url), data={"request": unescape(match.group(1)),
+        answer = self.session.post(page.url, data={"request": unescape(match.group(1)),
                                    "action": action}, timeout=30, allow_redirects=False)
         if answer.status_code != 302:
             raise SandboxControlError(f"dialog answer: {answer.status_code} {answer.text[:500]}")
