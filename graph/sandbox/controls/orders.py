@@ -117,7 +117,7 @@ def _graph_errors(fn):
 # --- placing orders -------------------------------------------------------------------------------
 
 
-def build_order_data(cms: Node, spec: dict, *, n: int = 0) -> dict:
+def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None = None) -> dict:
     """The stored data of one order placed by the buyer (validated; amounts in minor units)."""
     currency = str(spec.get("currency") or "USD").upper()
     try:
@@ -133,7 +133,8 @@ def build_order_data(cms: Node, spec: dict, *, n: int = 0) -> dict:
     raw_items = spec.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise ControlError("items must be a non-empty list of {retailer_id, quantity, price}")
-    products = _catalog_products(cms, [str(i.get("retailer_id") or "") for i in raw_items])
+    if products is None:
+        products = _catalog_products(cms, [str(i.get("retailer_id") or "") for i in raw_items])
     lines = []
     for k, raw in enumerate(raw_items):
         retailer_id = str(raw.get("retailer_id") or "")
@@ -307,14 +308,17 @@ def place_orders(cms: Node, spec: dict, count: int = 1) -> list[Node]:
     """Place `count` orders like `spec` (bulk inserts for large counts)."""
     created: list[Node] = []
     batch: list[Node] = []
+    raw_items = spec.get("items") if isinstance(spec.get("items"), list) else []
+    products = _catalog_products(cms, [str(i.get("retailer_id") or "") for i in raw_items if isinstance(i, dict)])
     for n in range(count):
-        data = build_order_data(cms, spec, n=n + 1 if count > 1 else 0)
+        data = build_order_data(cms, spec, n=n + 1 if count > 1 else 0, products=products)
         batch.append(Node(type=O.ORDER, business_id=cms.business_id, parent_id=cms.gid, data=data))
         if len(batch) >= BULK_BATCH:
             created.extend(Node.objects.bulk_create(batch))
             batch = []
     if batch:
         created.extend(Node.objects.bulk_create(batch))
+    O.count_processing(cms, sum(1 for node in created if node.data["state"] == "FB_PROCESSING"))
     return created
 
 

@@ -558,15 +558,35 @@ def cms_returns(ctx, cms, args):
 # --- listing ---------------------------------------------------------------------------------------
 
 
-def release_due(cms_gid: str) -> int:
+def release_due(cms: Node | str) -> int:
     """Orders whose fraud and remorse checks are over move FB_PROCESSING → CREATED (or on to
-    IN_PROGRESS when no order management app is registered: Commerce Manager takes them)."""
+    IN_PROGRESS when no order management app is registered: Commerce Manager takes them).
+
+    The merchant keeps a count of its orders in checks (`processing_orders`, recounted here),
+    so a merchant with none costs nothing: no walk over every order on every list call."""
+    if isinstance(cms, str):
+        cms = Node.objects.filter(pk=Node.pk_from_gid(cms) or 0).first()
+        if cms is None:
+            return 0
+    if not cms.data.get("processing_orders"):
+        return 0
     now = int(timezone.now().timestamp())
-    due = list(Node.objects.of_type(ORDER).filter(parent_id=cms_gid, data__state="FB_PROCESSING",
-                                                  data__release_ts__lte=now))
+    waiting = Node.objects.of_type(ORDER).filter(parent_id=cms.gid, data__state="FB_PROCESSING")
+    due = [order for order in waiting if (order.data.get("release_ts") or now + 1) <= now]
     for order in due:
         release(order)
+    left = waiting.count()
+    if left != cms.data.get("processing_orders"):
+        cms.data["processing_orders"] = left
+        cms.save(update_fields=["data", "updated"])
     return len(due)
+
+
+def count_processing(cms: Node, added: int) -> None:
+    """The buyer placed `added` orders that start in Meta's checks."""
+    if added:
+        cms.data["processing_orders"] = int(cms.data.get("processing_orders") or 0) + added
+        cms.save(update_fields=["data", "updated"])
 
 
 def release(order: Node) -> None:
@@ -593,7 +613,7 @@ ORDER_LIST_PARAMS = (
 def commerce_orders(ctx, node, args):
     gate(ctx)
     cms = cms_for(node)
-    release_due(cms.gid)
+    release_due(cms)
     qs = Node.objects.of_type(ORDER).filter(parent_id=cms.gid)
     states = args.get("state") or ["CREATED"]  # Meta's default (META_API §3.3)
     qs = qs.filter(data__state__in=states)
@@ -633,14 +653,18 @@ def read_return(ctx):
 # --- order management app -------------------------------------------------------------------------
 
 
-@route("POST", "{cms:commerce_merchant_settings}/order_management_apps", perms=WRITE_PERMS, removed_in=REMOVED_IN)
-def register_app(ctx):
-    gate(ctx)
-    cms = ctx.node
+def register_app(cms: Node, app_id: str) -> None:
+    """From now on the merchant's released orders wait in CREATED for this app."""
     apps = set(cms.data.get("order_management_apps", []))
-    apps.add(str(ctx.token.app_id if ctx.token else ""))
+    apps.add(str(app_id))
     cms.data["order_management_apps"] = sorted(apps)
     cms.save(update_fields=["data", "updated"])
+
+
+@route("POST", "{cms:commerce_merchant_settings}/order_management_apps", perms=WRITE_PERMS, removed_in=REMOVED_IN)
+def register_app_route(ctx):
+    gate(ctx)
+    register_app(ctx.node, str(ctx.token.app_id if ctx.token else ""))
     return {"success": True}
 
 
@@ -672,12 +696,18 @@ class AckError(Exception):
         self.message = message
 
 
-def _reference_taken(order: Node, reference: str) -> bool:
-    return Node.objects.of_type(ORDER).filter(parent_id=order.parent_id, key=reference).exclude(pk=order.pk).exists()
+def references_in_use(cms_gid: str, references: Iterable[str]) -> dict[str, int]:
+    """{merchant_order_reference: order pk} among the merchant's orders. Looked up through the
+    (type, key) index only: the parent is checked here, so the planner never walks every order
+    of the merchant."""
+    wanted = [r for r in set(references) if r]
+    rows = Node.objects.filter(type=ORDER, key__in=wanted).values_list("key", "pk", "parent_id")
+    return {key: pk for key, pk, parent in rows if parent == cms_gid}
 
 
-def acknowledge(order: Node, reference: str | None, key: str) -> dict:
-    """Move one CREATED order to IN_PROGRESS. Raises AckError for a per-order failure."""
+def acknowledge(order: Node, reference: str | None, key: str, *, in_use: dict[str, int] | None = None) -> dict:
+    """Move one CREATED order to IN_PROGRESS. Raises AckError for a per-order failure.
+    `in_use` is `references_in_use()` for a bulk call (kept up to date here)."""
     state = order.data["state"]
     reference = (reference or "").strip()
     current = order.data.get("merchant_order_id") or ""
@@ -696,10 +726,13 @@ def acknowledge(order: Node, reference: str | None, key: str) -> dict:
     if reference:
         if len(reference) > 255:
             raise AckError(100, "merchant_order_reference is too long")
-        if _reference_taken(order, reference):
+        if in_use is None:
+            in_use = references_in_use(order.parent_id, [reference])
+        if in_use.get(reference, order.pk) != order.pk:
             raise AckError(100, "merchant_order_reference is already used by another order")
         order.data["merchant_order_id"] = reference
         order.key = reference
+        in_use[reference] = order.pk
     order.data["state"] = "IN_PROGRESS"
     order.data.setdefault("acks", []).append({"key": key, "reference": reference, "transition": True,
                                               "at": iso(timezone.now())})
@@ -733,6 +766,7 @@ def acknowledge_orders(ctx):
     pks = [Node.pk_from_gid(str(o.get("id", ""))) for o in requested]
     found = {n.gid: n for n in Node.objects.filter(pk__in=[pk for pk in pks if pk], type=ORDER, deleted=False,
                                                    parent_id=cms.gid)}
+    in_use = references_in_use(cms.gid, [str(o.get("merchant_order_reference") or "").strip() for o in requested])
     results = []
     for entry in requested:
         gid = str(entry.get("id", ""))
@@ -741,7 +775,8 @@ def acknowledge_orders(ctx):
             results.append({"id": gid, "error": {"error_code": ACK_INVALID_ORDER, "error_message": "Invalid Order ID"}})
             continue
         try:
-            results.append(acknowledge(order, entry.get("merchant_order_reference"), ctx.args["idempotency_key"]))
+            results.append(acknowledge(order, entry.get("merchant_order_reference"), ctx.args["idempotency_key"],
+                                       in_use=in_use))
         except AckError as exc:
             results.append({"id": gid, "error": {"error_code": exc.code, "error_message": exc.message}})
     return {"orders": results}
