@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from catalog.models import ImportJob, Product, ProductIssue, ProductSet
+from catalog.models import CatalogBatch, ImportJob, Product, ProductIssue, ProductSet, SyncRun
 
 
 @admin.register(Product)
@@ -15,6 +15,12 @@ class ProductAdmin(admin.ModelAdmin):
                        "deleted_at")
     raw_id_fields = ("shop",)
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from catalog.services import fast_lane_changed
+
+        fast_lane_changed([obj])
 
 
 @admin.register(ProductSet)
@@ -44,3 +50,24 @@ class ImportJobAdmin(admin.ModelAdmin):
     exclude = ("content",)
     readonly_fields = ("status", "total_rows", "processed_rows", "counts", "errors", "warnings", "preview",
                        "fatal_error", "task_id", "locked_until", "started_at", "finished_at")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("shop", "kind", "trigger", "status", "total", "sent", "confirmed", "rejected", "orphans_deleted",
+                    "started_at", "finished_at")
+    list_filter = ("kind", "status", "trigger")
+    list_select_related = ("shop",)
+    raw_id_fields = ("shop", "requested_by")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+
+@admin.register(CatalogBatch)
+class CatalogBatchAdmin(admin.ModelAdmin):
+    list_display = ("pk", "shop", "run", "status", "size", "confirmed", "rejected", "handle", "sent_at", "finished_at")
+    list_filter = ("status",)
+    list_select_related = ("shop",)
+    search_fields = ("handle",)
+    raw_id_fields = ("shop", "run")
+    exclude = ("items",)
+    readonly_fields = [f.name for f in CatalogBatch._meta.fields if f.name != "items"]

@@ -11,3 +11,8 @@ class CatalogConfig(AppConfig):
         from portal.issues import register_provider
 
         register_provider(catalog_issue_cards)
+
+        from catalog.tasks import queue_first_sync
+        from shops.signals import shop_connected
+
+        shop_connected.connect(queue_first_sync, dispatch_uid="catalog.queue_first_sync")

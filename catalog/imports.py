@@ -26,7 +26,7 @@ from django_q.tasks import async_task
 from catalog import csv_io
 from catalog.forms import shop_timezone
 from catalog.models import SYNC_STATE_FIELDS, ImportJob, Product
-from catalog.services import CONTENT_FIELDS
+from catalog.services import CONTENT_FIELDS, fast_lane_changed
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +184,7 @@ def _write(results: list[csv_io.RowResult]) -> None:
         (changed if product.pk else new).append(product)
     Product.objects.bulk_create(new)
     Product.objects.bulk_update(changed, [*CONTENT_FIELDS, "deleted_at", *SYNC_STATE_FIELDS, "updated_at"])
+    fast_lane_changed(changed)
 
 
 def fail(job_id: int, message: str) -> None:

@@ -262,13 +262,20 @@ def from_item_errors(errors: Iterable[Mapping]) -> list[Reported]:
 
 
 _WORD = re.compile(r"[a-z_]+")
+_ERROR_TYPE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 
 
 def from_batch_message(message: str) -> Reported:
-    """An items_batch error (`{"line", "id", "message"}`) → Reported; the field is the first of
-    Meta's field names the message mentions."""
-    field = next((META_FIELDS[w] for w in _WORD.findall(message.lower()) if w in META_FIELDS and w != "id"), "")
-    return Reported(code="BATCH_REJECTED", message=message, field=field)
+    """An items_batch error (`{"line", "id", "message"}`) → Reported. Meta's batch errors carry
+    only a message: when it names one of Meta's error types we know (e.g. "...
+    (IMAGE_RESOLUTION_LOW)"), that is the code, so the card explains it; otherwise the code is
+    BATCH_REJECTED. The field is the kind's field, else the first of Meta's field names the
+    message mentions."""
+    code = next((w for w in _ERROR_TYPE.findall(message) if w in KINDS), "BATCH_REJECTED")
+    field = KINDS[code].field if code in KINDS else ""
+    if not field:
+        field = next((META_FIELDS[w] for w in _WORD.findall(message.lower()) if w in META_FIELDS and w != "id"), "")
+    return Reported(code=code, message=message, field=field)
 
 
 @transaction.atomic

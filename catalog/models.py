@@ -45,8 +45,10 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(needs_sync_slow=True)
 
     def needing_fast_sync(self):
-        """Only price/stock changed on an item Meta knows (index catalog_product_dirty_fast)."""
-        return self.filter(needs_sync_fast=True, needs_sync_slow=False, synced_at__isnull=False)
+        """The fast lane: price/stock changed on a live item Meta knows (index
+        catalog_product_dirty_fast). Slow changes may be waiting too: the fast lane sends only the
+        fast fields now, the changes sync the rest later."""
+        return self.filter(needs_sync_fast=True, synced_at__isnull=False, deleted_at__isnull=True)
 
 
 class Product(models.Model):
@@ -428,3 +430,138 @@ class ImportJob(models.Model):
     @property
     def rows_to_apply(self) -> int:
         return self.counts.get("create", 0) + self.counts.get("update", 0)
+
+
+# --- sync with Meta (phase 2) -------------------------------------------------------------------
+
+
+class CatalogSync(models.Model):
+    """Per-shop sync state: the lease that keeps one sync per shop at a time, the fast lane's
+    debounce and the last time each kind of sync finished."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="catalog_sync")
+    #: One sync (any kind) per shop at a time: a lease (portal.jobs.claim_lease), renewed per batch.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    #: The fast lane's enqueue lease: edits inside it ride the sync already queued.
+    fast_queued_until = models.DateTimeField(null=True, blank=True)
+    fast_requested_at = models.DateTimeField(null=True, blank=True)
+    last_fast_call_at = models.DateTimeField(null=True, blank=True)
+    #: Meta throttled us (80014/80009): no sync call before this.
+    deferred_until = models.DateTimeField(null=True, blank=True)
+    last_fast_at = models.DateTimeField(null=True, blank=True)
+    last_changes_at = models.DateTimeField(null=True, blank=True)
+    last_full_at = models.DateTimeField(null=True, blank=True)
+    last_diagnostics_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"catalog sync of shop {self.shop_id}"
+
+
+class SyncRun(models.Model):
+    """One sync of a shop's catalog with Meta, with the counts the progress bar and history show."""
+
+    class Kind(models.TextChoices):
+        FAST = "fast", _("Price and stock")
+        CHANGES = "changes", _("Changes")
+        FULL = "full", _("Full")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Sending")
+        WAITING = "waiting", _("Waiting for Meta")
+        DEFERRED = "deferred", _("Paused: Meta asked us to slow down")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Scheduled")
+        EDIT = "edit", _("After an edit")
+        SELLER = "seller", _("Sync now")
+        CONNECT = "connect", _("Shop connected")
+
+    ACTIVE = (Status.RUNNING, Status.WAITING, Status.DEFERRED)
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="catalog_sync_runs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    #: items → sets → reconcile → poll → done: where a deferred run resumes.
+    phase = models.CharField(max_length=10, default="items")
+    #: Last product id sent in this run (keyset cursor; a resumed run continues after it).
+    cursor = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    orphans_deleted = models.PositiveIntegerField(default=0)
+    sets_synced = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "-started_at"], name="catalog_syncrun_shop")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync of shop {self.shop_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if not self.is_active else 0
+        return min(100, (self.confirmed + self.rejected) * 100 // self.total)
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None
+
+
+class CatalogBatch(models.Model):
+    """One items_batch call: what was sent (product id, retailer id and the hashes sent) and
+    Meta's handle. Written before the call, so a killed worker leaves a trace; products are
+    marked synced only from the batch status Meta returns for this handle."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being sent")
+        SENT = "sent", _("Sent, waiting for Meta")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+        ABANDONED = "abandoned", _("Not sent")
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="catalog_batches")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_set")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    handle = models.CharField(max_length=255, blank=True)
+    #: [[product id or null, retailer id, slow hash sent or null, fast hash sent or null], ...]
+    items = models.JSONField(default=list)
+    size = models.PositiveIntegerField(default=0)
+    bytes = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    checks = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            # The poller reads only batches still waiting for Meta.
+            models.Index(fields=["next_check_at"], condition=Q(status="sent"), name="catalog_batch_waiting"),
+            models.Index(fields=["shop", "status"], name="catalog_batch_shop_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.handle or self.pk} ({self.status})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import imports
@@ -30,3 +32,122 @@ def _run(name: str, job_id: int, *, write: bool):
             raise
         run.counts = counts or {}
     return counts
+
+
+# --- sync with Meta ------------------------------------------------------------------------------
+
+
+def _sync(kind: str, shop_id: int, trigger: str, run_id: int | None, user_id: int | None):
+    from catalog import sync
+
+    with job_run(f"catalog.sync_{kind}", shop_id) as run:
+        outcome = sync.sync_shop(shop_id, kind, run_id=run_id, trigger=trigger, user_id=user_id)
+        run.counts = {"outcome": outcome.status, "sync_run": outcome.run_id}
+        if outcome.run_id:
+            from catalog.models import SyncRun
+
+            found = SyncRun.objects.filter(pk=outcome.run_id).values(
+                "total", "sent", "confirmed", "rejected", "orphans_deleted", "sets_synced", "batches").first()
+            run.counts.update(found or {})
+    return outcome.status
+
+
+def sync_fast(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None):
+    """Price, sale price, availability and inventory of the products Meta knows."""
+    return _sync("fast", shop_id, trigger, run_id, user_id)
+
+
+def sync_changes(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None):
+    """Every dirty product (full records where slow fields changed), deletions and product sets."""
+    return _sync("changes", shop_id, trigger, run_id, user_id)
+
+
+def sync_full(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None):
+    """Every product, product sets, and removal at Meta of items that no longer exist here."""
+    return _sync("full", shop_id, trigger, run_id, user_id)
+
+
+def poll_batches(shop_id: int) -> int:
+    from catalog import sync
+
+    with job_run("catalog.poll_batches", shop_id) as run:
+        applied = sync.poll_shop(shop_id)
+        run.counts = {"applied": applied}
+    return applied
+
+
+def diagnostics(shop_id: int) -> dict:
+    """Meta's view of the products (errors, review) and the catalog's diagnostics → issues."""
+    from catalog import sync
+
+    with job_run("catalog.diagnostics", shop_id) as run:
+        counts = sync.run_diagnostics(shop_id)
+        run.counts = counts
+    return counts
+
+
+# --- schedules: they only fan out -----------------------------------------------------------------
+
+
+def _connected_shop_ids() -> list[int]:
+    from shops.models import MetaConnection
+
+    return list(MetaConnection.objects.filter(status=MetaConnection.Status.CONNECTED).exclude(catalog_id="")
+                .order_by("shop_id").values_list("shop_id", flat=True))
+
+
+def _fan_out(task: str, shop_ids, group: str) -> int:
+    from django_q.tasks import async_task
+
+    count = 0
+    for shop_id in shop_ids:
+        async_task(task, shop_id, group=group)
+        count += 1
+    return count
+
+
+def sweep_fast() -> int:
+    """Every 5 minutes: shops with price or stock changes Meta has not confirmed."""
+    from catalog.models import Product
+
+    dirty = set(Product.objects.filter(needs_sync_fast=True, synced_at__isnull=False, deleted_at__isnull=True)
+                .values_list("shop_id", flat=True).distinct())
+    return _fan_out("catalog.tasks.sync_fast", [s for s in _connected_shop_ids() if s in dirty], "catalog.sync_fast")
+
+
+def sweep_changes() -> int:
+    """Hourly: shops with any change waiting (products or product sets)."""
+    from catalog.models import Product, ProductSet
+
+    dirty = set(Product.objects.filter(Q(needs_sync_slow=True) | Q(needs_sync_fast=True))
+                .values_list("shop_id", flat=True).distinct())
+    dirty |= set(ProductSet.objects.filter(needs_sync=True).values_list("shop_id", flat=True).distinct())
+    return _fan_out("catalog.tasks.sync_changes", [s for s in _connected_shop_ids() if s in dirty],
+                    "catalog.sync_changes")
+
+
+def sweep_full() -> int:
+    """Daily: every connected shop."""
+    return _fan_out("catalog.tasks.sync_full", _connected_shop_ids(), "catalog.sync_full")
+
+
+def sweep_diagnostics() -> int:
+    """Hourly: every connected shop."""
+    return _fan_out("catalog.tasks.diagnostics", _connected_shop_ids(), "catalog.diagnostics")
+
+
+def sweep_batches() -> int:
+    """Every minute: shops with batches Meta has not finished (a partial index serves it)."""
+    from catalog.models import CatalogBatch
+
+    due = CatalogBatch.objects.filter(status=CatalogBatch.Status.SENT, next_check_at__lte=timezone.now()) \
+        .values_list("shop_id", flat=True).distinct()
+    return _fan_out("catalog.tasks.poll_batches", sorted(set(due)), "catalog.poll_batches")
+
+
+def queue_first_sync(sender=None, shop_id: int | None = None, reconnect: bool = False, **kwargs) -> None:
+    """`shops.signals.shop_connected` receiver: a (re)connected shop gets a full sync."""
+    from django_q.tasks import async_task
+
+    if shop_id is not None:
+        async_task("catalog.tasks.sync_full", shop_id, "connect", group="catalog.sync_full")

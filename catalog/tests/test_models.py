@@ -96,7 +96,7 @@ def test_deleting_leaves_a_tombstone_that_needs_a_delete_at_meta(shop_a):
     assert Product.objects.needing_full_sync().filter(pk=product.pk).exists()
 
 
-def test_the_fast_sync_query_skips_unknown_and_fully_dirty_products(shop_a):
+def test_the_fast_lane_takes_known_live_products_whose_price_or_stock_changed(shop_a):
     new = make_product(shop_a)
     price_only = _confirm(make_product(shop_a))
     price_only.price_minor += 1
@@ -106,8 +106,11 @@ def test_the_fast_sync_query_skips_unknown_and_fully_dirty_products(shop_a):
     both.title += "!"
     both.save()
     clean = _confirm(make_product(shop_a))
-    assert list(Product.objects.needing_fast_sync()) == [price_only]
-    assert set(Product.objects.needing_full_sync()) == {new, both}
+    gone = _confirm(make_product(shop_a))
+    services.delete_product(shop_a, gone)
+    # "both" goes out twice: its price in the fast lane now, its title with the next changes sync.
+    assert set(Product.objects.needing_fast_sync()) == {price_only, both}
+    assert set(Product.objects.needing_full_sync()) == {new, both, gone}
     assert clean not in Product.objects.pending_sync()
 
 
