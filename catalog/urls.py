@@ -2,6 +2,7 @@ from django.urls import path
 
 from catalog import views
 from catalog.views import product_sets, products, transfer
+from catalog.views import sync as sync_views
 
 app_name = "catalog"
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("import/<int:job_id>/cancel/", transfer.import_cancel, name="import_cancel"),
     path("import/<int:job_id>/problems.csv", transfer.import_errors, name="import_errors"),
     path("export.csv", transfer.export, name="export"),
+    path("sync/", sync_views.sync_history, name="sync_history"),
+    path("sync/panel/", sync_views.sync_panel, name="sync_panel"),
+    path("sync/now/", sync_views.sync_now, name="sync_now"),
     path("sets/", product_sets.set_list, name="sets"),
     path("sets/new/", product_sets.set_new, name="set_new"),
     path("sets/<int:set_id>/", product_sets.set_edit, name="set_edit"),
