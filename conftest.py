@@ -72,3 +72,8 @@ def sandbox(live_server, settings):
     control = SandboxControl(base)
     control.reset()
     yield control
+    # Close kept-alive connections so live-server threads don't outlive the test.
+    from graph.client import shared_session
+
+    shared_session().close()
+    control.session.close()

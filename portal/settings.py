@@ -197,6 +197,12 @@ META_DIALOG_BASE_URL = env.str(
 GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=5.0)
 GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=14)
+# Retries of reads and idempotency-keyed writes: attempts, backoff base and cap (seconds), and the
+# longest rate-limit wait slept through inside a task (longer waits reschedule the task).
+GRAPH_MAX_ATTEMPTS = env.int("GRAPH_MAX_ATTEMPTS", default=4)
+GRAPH_BACKOFF_BASE = env.float("GRAPH_BACKOFF_BASE", default=0.5)
+GRAPH_BACKOFF_MAX = env.float("GRAPH_BACKOFF_MAX", default=30.0)
+GRAPH_MAX_WAIT = env.float("GRAPH_MAX_WAIT", default=60.0)
 
 DEMO_MODE = env.bool("DEMO_MODE", default=DEBUG)
 
