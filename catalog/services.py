@@ -141,7 +141,9 @@ def _confirm_in_sql(shop_id: int, rows: list[dict], now) -> int:
     else:
         sql = (f"UPDATE {table} SET {assignments} FROM (SELECT json_extract(value, '$.id') AS id, "
                f"json_extract(value, '$.slow') AS slow, json_extract(value, '$.fast') AS fast "
-               f"FROM json_each(%s)) AS j WHERE {table}.id = j.id AND {table}.shop_id = %s")
+               f"FROM json_each(%s)) AS j WHERE {table}.id = j.id AND +{table}.shop_id = %s")
+        # The unary + keeps SQLite from driving the join by the shop index (a scan of the shop's
+        # products, each probing the JSON list): the list drives, each row found by its id.
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), json.dumps(rows), shop_id])
         return cursor.rowcount

@@ -395,7 +395,7 @@ class Engine:
                     last = product.pk
                     continue
                 text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
-                encoded = len(quote_plus(text)) + 3
+                encoded = _encoded_size(text, size)
                 if records and size + encoded > MAX_BATCH_BYTES - _BYTES_MARGIN:
                     break
                 records.append(text)
@@ -602,6 +602,15 @@ class Engine:
             records = [json.dumps({"method": "DELETE", "data": {"id": rid}}, separators=(",", ":")) for rid in chunk]
             self.send(run, records, [[None, rid, None, None] for rid in chunk],
                       sum(len(quote_plus(r)) + 3 for r in records), run.cursor)
+
+
+def _encoded_size(text: str, so_far: int) -> int:
+    """Bytes this record adds to the form-encoded body, or an upper bound (3 per UTF-8 byte)
+    while the batch is far from the limit: exact quoting costs a millisecond per record."""
+    bound = 3 * len(text.encode()) + 3
+    if so_far + bound <= MAX_BATCH_BYTES - _BYTES_MARGIN:
+        return bound
+    return len(quote_plus(text)) + 3
 
 
 def _warning(message: str) -> Reported:
