@@ -1,10 +1,92 @@
+"""Seller pages of promotions: the discounts list, create / edit / end, and where discounts are
+managed. Thin views: scoped fetch, bound form, one service call, redirect."""
+
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from portal.tenancy import shop_view
+from portal.tenancy import get_for_shop, shop_view
+from promotions import services
+from promotions.forms import DiscountForm, SourceForm
+from promotions.links import commerce_manager_discounts
+from promotions.models import Discount, OfferUpload, OrderPromotion
+from promotions.sync import request_sync, settings_for
+
+
+def _context(shop, **extra) -> dict:
+    prefs = settings_for(shop)
+    conn = getattr(shop, "meta_connection", None)
+    cms_id = getattr(conn, "commerce_merchant_settings_id", "") if conn else ""
+    return {"shop": shop, "prefs": prefs, "cm_url": commerce_manager_discounts(cms_id) if cms_id else "",
+            "connected": bool(conn and conn.catalog_id and conn.has_token), **extra}
 
 
 @shop_view
 def index(request, shop):
-    return render(request, "promotions/index.html", {"shop": shop})
+    discounts = list(Discount.objects.filter(shop=shop).select_related("product_set").order_by("-starts_at", "-pk"))
+    last_upload = OfferUpload.objects.filter(shop=shop).first()
+    seen = (OrderPromotion.objects.filter(order__shop=shop).values("campaign_name", "sponsor", "granularity",
+                                                                    "target_type", "coupon_code")
+            .order_by("campaign_name").distinct()[:20])
+    return render(request, "promotions/index.html", _context(
+        shop, discounts=discounts, last_upload=last_upload, seen_on_orders=list(seen)))
+
+
+@shop_view
+def create(request, shop):
+    form = DiscountForm(request.POST or None, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        discount = services.save_discount(shop, form)
+        messages.success(request, _("Discount saved.") + " " + _sync_note(shop))
+        return redirect("promotions:edit", shop.pk, discount.pk)
+    return render(request, "promotions/discount_form.html", _context(shop, form=form, discount=None))
+
+
+@shop_view
+def edit(request, shop, discount_id: int):
+    discount = get_for_shop(Discount, shop, pk=discount_id)
+    form = DiscountForm(request.POST or None, instance=discount, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        services.save_discount(shop, form)
+        messages.success(request, _("Discount saved.") + " " + _sync_note(shop))
+        return redirect("promotions:edit", shop.pk, discount.pk)
+    return render(request, "promotions/discount_form.html", _context(shop, form=form, discount=discount))
+
+
+@shop_view
+def end(request, shop, discount_id: int):
+    discount = get_for_shop(Discount, shop, pk=discount_id)
+    if request.method == "POST":
+        services.end_discount(shop, discount.pk)
+        messages.success(request, _("The discount has ended.") + " " + _sync_note(shop))
+        return redirect("promotions:index", shop.pk)
+    return render(request, "promotions/end.html", _context(shop, discount=discount))
+
+
+@shop_view
+def settings_page(request, shop):
+    prefs = settings_for(shop)
+    form = SourceForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        services.set_source(shop, form.cleaned_data["source"])
+        messages.success(request, _("Saved."))
+        return redirect("promotions:settings", shop.pk)
+    return render(request, "promotions/settings.html", _context(shop, form=form))
+
+
+@shop_view
+@require_POST
+def sync_now(request, shop):
+    if settings_for(shop).syncs_to_meta:
+        request_sync(shop.pk)
+        messages.success(request, _("Discounts are being sent to Meta."))
+    return redirect("promotions:index", shop.pk)
+
+
+def _sync_note(shop) -> str:
+    if settings_for(shop).syncs_to_meta:
+        return _("It is being sent to Meta.")
+    return _("Commerce Manager manages your discounts at Meta: create the same discount there.")
