@@ -1,0 +1,103 @@
+"""Sync tasks and requests without Meta: fan-out of the schedules, the fast lane's coalescing,
+the first sync after a connection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import Schedule
+
+from catalog import services, sync, tasks
+from catalog.models import CatalogBatch, CatalogSync, ProductSet
+from catalog.tests.factories import make_product
+from shops.models import MetaConnection, Shop
+from shops.signals import shop_connected
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: calls.append((a, k)))
+    return calls
+
+
+def _connect(shop):
+    MetaConnection.objects.update_or_create(shop=shop, defaults={
+        "access_token": "sandbox-token-for-tests", "status": MetaConnection.Status.CONNECTED, "catalog_id": "42"})
+
+
+def _confirmed(shop, **values):
+    product = make_product(shop, **values)
+    services.confirm_synced(shop, [(product.pk, product.slow_hash, product.fast_hash)])
+    product.refresh_from_db()
+    return product
+
+
+def test_the_sweeps_fan_out_to_connected_shops_with_work(shop_a, shop_b, queued):
+    _connect(shop_a)
+    clean = _confirmed(shop_b)  # shop B is not connected
+    clean.price_minor += 1
+    clean.save()
+    changed = _confirmed(shop_a)
+    changed.price_minor += 1
+    changed.save()
+    assert tasks.sweep_fast() == 1 and queued[-1][0] == ("catalog.tasks.sync_fast", shop_a.pk)
+    assert tasks.sweep_changes() == 1
+    assert tasks.sweep_full() == 1 and tasks.sweep_diagnostics() == 1
+    CatalogBatch.objects.create(shop=shop_a, status="sent", handle="h", next_check_at=timezone.now())
+    CatalogBatch.objects.create(shop=shop_a, status="sent", handle="later",
+                                next_check_at=timezone.now() + timedelta(minutes=5))
+    assert tasks.sweep_batches() == 1 and queued[-1][0] == ("catalog.tasks.poll_batches", shop_a.pk)
+
+
+def test_sets_alone_make_a_changes_sync(shop_a, queued):
+    _connect(shop_a)
+    ProductSet.objects.create(shop=shop_a, name="S", kind="rules", brand="B")
+    assert tasks.sweep_changes() == 1
+
+
+def test_a_burst_of_price_edits_queues_one_fast_sync(shop_a, queued, django_capture_on_commit_callbacks):
+    _connect(shop_a)
+    products = [_confirmed(shop_a) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for product in products:
+            product.price_minor += 5
+            services.bulk_save([product], ["price_minor"])
+    assert [q[0] for q in queued] == [("catalog.tasks.sync_fast", shop_a.pk, "edit")]
+    state = CatalogSync.objects.get(shop=shop_a)
+    assert state.fast_requested_at is not None and state.fast_queued_until > timezone.now()
+
+
+def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(shop_a, queued, settings):
+    settings.CATALOG_FAST_SPACING_SECONDS = 30
+    _connect(shop_a)
+    CatalogSync.objects.create(shop=shop_a, last_fast_call_at=timezone.now() - timedelta(seconds=10))
+    assert sync.request_fast_sync(shop_a.pk) == "scheduled"
+    schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
+    assert 15 <= (schedule.next_run - timezone.now()).total_seconds() <= 21
+    assert queued == []
+
+
+def test_slow_edits_and_unconnected_shops_do_not_wake_the_fast_lane(shop_a, shop_b, queued,
+                                                                     django_capture_on_commit_callbacks):
+    _connect(shop_a)
+    product = _confirmed(shop_a)
+    other = _confirmed(shop_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        product.title = "New title"
+        services.bulk_save([product], ["title"])
+        other.price_minor += 1
+        services.bulk_save([other], ["price_minor"])
+    assert queued == []
+
+
+def test_a_connected_shop_gets_a_full_sync(shop_a, queued):
+    shop_connected.send(sender=Shop, shop_id=shop_a.pk, reconnect=False)
+    assert queued == [(("catalog.tasks.sync_full", shop_a.pk, "connect"), {"group": "catalog.sync_full"})]
+
+
+def test_an_unconnected_shop_is_not_synced(shop_a):
+    assert sync.sync_shop(shop_a.pk, "full").status == "not connected"
+    assert tasks.sync_full(shop_a.pk) == "not connected"
