@@ -32,6 +32,7 @@ REGISTRY: list[Entry] = [
     Entry("heartbeat", "portal.tasks.heartbeat", minutes=1),
     Entry("prune-job-runs", "portal.tasks.prune_job_runs", schedule_type=Schedule.DAILY),
     Entry("prune-graph-calls", "graph.tasks.prune_graph_calls", schedule_type=Schedule.DAILY),
+    Entry("shops-health", "shops.tasks.check_all_shops_health", schedule_type=Schedule.HOURLY),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]
 

@@ -16,6 +16,8 @@ shop_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("shop/<int:shop_id>/", include(shop_patterns)),
+    # Onboarding entry points outside one shop: new shop, and the FBE redirect URI (callback).
+    path("shops/", include("shops.urls_global")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
