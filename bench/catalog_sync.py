@@ -82,6 +82,18 @@ def serve() -> None:
     server.serve_forever()
 
 
+def rss_mb(field: str = "VmRSS") -> float:
+    """The process's current (VmRSS) or peak (VmHWM) resident memory, in MB (Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 class QueryCounter:
     def __init__(self):
         self.count = 0
@@ -249,6 +261,7 @@ def run(n: int, base: str) -> int:
         else:
             outcome = sync.sync_shop(shop.pk, "full")
     seconds = time.perf_counter() - started
+    sync_peak = rss_mb("VmHWM")
     journal = sandbox.requests()
     batch_calls = sum(1 for r in journal if r["method"] == "POST" and r["path"].endswith("/items_batch"))
     status_calls = sum(1 for r in journal if r["path"].endswith("/check_batch_request_status"))
@@ -257,8 +270,9 @@ def run(n: int, base: str) -> int:
     sandbox.clear_requests()
 
     # 3. 1 %: every hundredth product changes price or stock; then the fast lane.
-    changed = list(Product.objects.filter(shop=shop).order_by("pk")[::100]) if n >= 100 else \
-        list(Product.objects.filter(shop=shop).order_by("pk")[:1])
+    ids = list(Product.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True))[::100]
+    changed = list(Product.objects.filter(pk__in=ids).order_by("pk"))
+    del ids
     for k, product in enumerate(changed):
         if k % 2:
             product.price_minor += 100
@@ -291,6 +305,7 @@ def run(n: int, base: str) -> int:
         "ratio_to_floor": round(seconds / floor_seconds, 2) if floor_seconds else None,
         "queries_per_batch": round(counter.count / batch_calls, 1) if batch_calls else None,
         "peak_rss_mb": round(peak, 1),
+        "peak_rss_mb_at_full_sync_end": round(sync_peak, 1),
         "fast_calls": len(fast_journal),
         "fast_items_sent": fast_items_sent,
         "fast_changed": len(changed),
