@@ -227,15 +227,19 @@ def _column(number) -> str:
 
 
 def due_shops() -> list[int]:
-    """Shops in portal mode with something to send or check, or a day since their last sync."""
+    """Connected shops in portal mode (the default) with something to send or check: discounts
+    waiting, a requested sync, or a day since the last sync of a shop with discounts."""
     from shops.models import MetaConnection
 
     stale = timezone.now() - timedelta(hours=24)
-    connected = MetaConnection.objects.filter(status=MetaConnection.Status.CONNECTED).exclude(access_token="").exclude(
-        catalog_id="").values_list("shop_id", flat=True)
-    waiting = Discount.objects.filter(sync_state__in=[Discount.SyncState.PENDING, Discount.SyncState.FAILED,
-                                                      Discount.SyncState.UPLOADING]).values_list("shop_id", flat=True)
-    rows = PromotionSettings.objects.filter(source=PromotionSettings.Source.PORTAL, shop_id__in=connected).filter(
-        Q(shop_id__in=waiting) | Q(sync_requested_at__isnull=False) | Q(last_sync_at__lt=stale)
-        | Q(last_sync_at__isnull=True, shop__discounts__isnull=False))
-    return sorted(set(rows.values_list("shop_id", flat=True)))
+    connected = set(MetaConnection.objects.filter(status=MetaConnection.Status.CONNECTED).exclude(access_token="")
+                    .exclude(catalog_id="").values_list("shop_id", flat=True))
+    elsewhere = set(PromotionSettings.objects.exclude(source=PromotionSettings.Source.PORTAL)
+                    .values_list("shop_id", flat=True))
+    waiting = set(Discount.objects.filter(sync_state__in=[
+        Discount.SyncState.PENDING, Discount.SyncState.FAILED, Discount.SyncState.UPLOADING,
+        Discount.SyncState.LOCAL]).values_list("shop_id", flat=True))
+    asked = set(PromotionSettings.objects.filter(
+        Q(sync_requested_at__isnull=False) | Q(last_sync_at__lt=stale, shop__discounts__isnull=False))
+        .values_list("shop_id", flat=True))
+    return sorted((waiting | asked) & connected - elsewhere)
