@@ -242,28 +242,37 @@ def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, err
     if not parsed:
         return counts
     ids = [p.meta_order_id for p in parsed]
-    existing = {o.meta_order_id: o for o in Order.objects.filter(shop=shop, meta_order_id__in=ids)}
+    existing = {o.meta_order_id: o for o in Order.objects.filter(shop=shop, meta_order_id__in=ids)
+                .order_by("pk").select_for_update()}
     new = [p for p in parsed if p.meta_order_id not in existing]
+    new_ids = {p.meta_order_id for p in new}
     if new:
         created = create_orders(shop, new)
         existing.update(created)
         counts["new"] += len(created)
+    untouched = []
     for data in parsed:
         order = existing[data.meta_order_id]
-        if data in new:
-            if with_children and _has_children(data.raw):
+        children = with_children and _has_children(data.raw)
+        if data.meta_order_id in new_ids:
+            if children:
                 sync_children(order, data.raw, counts)
             continue
         try:
-            changed = update_order(order, data)
+            changed = update_order(order, data, save=children)
         except states.IllegalTransition as exc:
             errors.append(f"order {data.meta_order_id}: {exc}"[:500])
             counts["refused"] += 1
             continue
-        if with_children and _has_children(data.raw):
+        if children:
             changed = sync_children(order, data.raw, counts) or changed
+        elif not changed and order.meta_updated_at != data.meta_updated_at:
+            order.meta_updated_at = data.meta_updated_at
+            untouched.append(order)
         if changed:
             counts["updated"] += 1
+    # Orders whose only news is Meta's update time (e.g. our own acknowledgement): one query.
+    Order.objects.bulk_update(untouched, ["meta_updated_at"], batch_size=500)
     return counts
 
 
@@ -330,8 +339,9 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
     return {order.meta_order_id: order for order in orders}
 
 
-def update_order(order: Order, data: meta.OrderData) -> bool:
-    """Bring a known order up to Meta's view. Returns True if anything changed."""
+def update_order(order: Order, data: meta.OrderData, *, save: bool = False) -> bool:
+    """Bring a known order up to Meta's view. Returns True if anything changed (then it is
+    saved; with `save` it is saved anyway)."""
     fields = {"meta_updated_at": data.meta_updated_at}
     new_state = _state(data.state)
     changed = False
@@ -359,6 +369,8 @@ def update_order(order: Order, data: meta.OrderData) -> bool:
         changed = True
     if changed:
         fields["raw"] = data.raw
+    if not (changed or save):
+        return False
     for name, value in fields.items():
         setattr(order, name, value)
     order.save(update_fields=[*fields, "updated_at"])

@@ -47,8 +47,8 @@ def order_issue_cards(shop) -> list[IssueCard]:
         n = counts["late"]
         cards.append(IssueCard(
             kind="orders.ack_late", severity="must_fix", group="orders", count=n,
-            title=ngettext("%(n)d order has waited over an hour to be acknowledged",
-                           "%(n)d orders have waited over an hour to be acknowledged", n) % {"n": n},
+            title=ngettext("%(n)d order is still waiting to be acknowledged",
+                           "%(n)d orders are still waiting to be acknowledged", n) % {"n": n},
             explanation=_("Meta holds an order until the seller acknowledges it; buyers see no progress meanwhile. "
                           "Check now to fetch and acknowledge them."),
             cta_label=_("Check now"), cta_url=reverse("orders:check_now", args=[shop.pk]), cta_method="post",

@@ -142,3 +142,13 @@ def test_the_issue_cards_name_late_acknowledgements_and_failed_changes(shop_a):
     cards = {card.kind: card for card in order_issue_cards(shop_a)}
     assert cards["orders.ack_late"].count == 1 and cards["orders.ack_late"].cta_method == "post"
     assert cards["orders.sync_failed"].count == 1
+
+
+def test_order_pages_render_in_simplified_chinese(owner, shop_a):
+    order = make_order(shop_a)
+    make_shipment(order)
+    make_return(order)
+    for url in (reverse("orders:index", args=[shop_a.pk]), reverse("orders:detail", args=[shop_a.pk, order.pk]),
+                reverse("orders:refund", args=[shop_a.pk, order.pk]), reverse("orders:ingest", args=[shop_a.pk])):
+        response = owner.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200 and 'lang="zh-hans"' in response.content.decode()

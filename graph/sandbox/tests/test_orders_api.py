@@ -313,3 +313,42 @@ def test_the_control_api_refuses_bad_order_specs(orders, shop):
         orders.place(shop["cms"], items=[{"retailer_id": "A", "quantity": 0, "price": "1.00"}])
     with pytest.raises(SandboxControlError, match="decimal places"):
         orders.place(shop["cms"], items=[{"retailer_id": "A", "quantity": 1, "price": "1.001"}])
+
+
+def test_every_write_replays_the_same_key_and_refuses_it_for_another_body(graph, shop, orders):
+    placed = orders.place(shop["cms"], items=[TEA])
+    ack(graph, shop, placed["id"])
+    tea = placed["items"][0]["id"]
+    body = {"tracking_info": {"carrier": "UPS", "tracking_number": "1"}, "items": [{"item_id": tea, "quantity": 1}]}
+    first = post(graph, shop, f"{placed['id']}/shipments", idempotency_key="s-1", **body)
+    again = post(graph, shop, f"{placed['id']}/shipments", idempotency_key="s-1", **body)
+    assert first.json() == again.json() == {"success": True}
+    assert again.headers["X-Sandbox-Idempotent-Replay"] == "true"
+    other = post(graph, shop, f"{placed['id']}/shipments", idempotency_key="s-1",
+                 **{**body, "items": [{"item_id": tea, "quantity": 2}]})
+    assert error_of(other)["code"] == 100
+    assert len(orders.order(placed["id"])["shipments"]) == 1
+    refund = {"reason_code": "DAMAGED_GOODS", "items": [{"item_id": tea, "item_refund_quantity": 1}]}
+    assert post(graph, shop, f"{placed['id']}/refunds", idempotency_key="r-1", **refund).status_code == 200
+    assert post(graph, shop, f"{placed['id']}/refunds", idempotency_key="r-1", **refund).status_code == 200
+    assert len(orders.order(placed["id"])["refunds"]) == 1
+
+
+def test_older_integrations_use_the_page_as_root(graph, shop, orders):
+    placed = orders.place(shop["cms"], items=[TEA])
+    listed = get(graph, shop, f"{shop['page_id']}/commerce_orders").json()["data"]
+    assert [o["id"] for o in listed] == [placed["id"]]
+    answer = post(graph, shop, f"{shop['page_id']}/acknowledge_orders", idempotency_key="k",
+                  orders=[{"id": placed["id"], "merchant_order_reference": "R-9"}])
+    assert answer.json()["orders"] == [{"id": placed["id"], "state": "IN_PROGRESS"}]
+
+
+def test_an_order_of_another_business_is_not_visible(graph, shop, orders, sandbox):
+    other = sandbox.create_business(name="Other", external_business_id="shop-2")
+    graph.post(f"{other['commerce_merchant_settings_id']}/order_management_apps", token=other["access_token"],
+               version=V)
+    theirs = orders.place(other["commerce_merchant_settings_id"], items=[TEA])
+    assert error_of(get(graph, shop, theirs["id"]))["code"] == 100
+    answer = post(graph, shop, f"{shop['cms']}/acknowledge_orders", idempotency_key="k",
+                  orders=[{"id": theirs["id"], "merchant_order_reference": "R"}])
+    assert answer.json()["orders"][0]["error"]["error_code"] == 2361003
