@@ -32,3 +32,34 @@ def minor(value, currency: str) -> Money | None:
 @register.filter
 def carrier(code: str) -> str:
     return carrier_label(code)
+
+
+@register.filter
+def reason(code: str) -> str:
+    """A refund or cancellation reason code in the reader's language."""
+    from orders.forms import CANCEL_REASONS
+    from orders.models import Refund
+
+    labels = {**dict(Refund.Reason.choices), **dict(CANCEL_REASONS)}
+    return str(labels.get(code, code or ""))
+
+
+@register.filter
+def return_status(code: str) -> str:
+    from orders.models import Return
+
+    return str(dict(Return.Status.choices).get(code, code or ""))
+
+
+@register.filter
+def order_state(code: str) -> str:
+    from orders.models import Order
+
+    return str(dict(Order.State.choices).get(code, code or ""))
+
+
+@register.filter
+def return_decision(code: str) -> str:
+    from orders.models import ReturnDecision
+
+    return str(dict(ReturnDecision.Event.choices).get(code, code or ""))

@@ -88,6 +88,19 @@ def test_the_order_page_shows_items_money_and_timeline(owner, shop_a):
     assert "Approve" in page and "Update tracking" in page
 
 
+def test_offers_without_a_coupon_code_and_event_reasons_render(owner, shop_a):
+    promo = {"promotion_id": "1", "campaign_name": "Spring", "applied_amount": {"amount": "1.00", "currency": "USD"},
+             "sponsor": "merchant", "target_granularity": "order_level"}
+    order = make_order(shop_a, promotions=[promo, {**promo, "campaign_name": "", "sponsor": "facebook"}])
+    from orders.models import OrderEvent
+
+    order.items.update(promotions=[promo])
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CANCELLED, params={"reason": "OUT_OF_STOCK",
+                                                                                    "units": 2})
+    page = owner.get(reverse("orders:detail", args=[shop_a.pk, order.pk])).content.decode()
+    assert "Spring" in page and "Offer" in page and "2 units cancelled (Out of stock)." in page
+
+
 def test_another_shops_order_is_not_found_on_any_order_page(owner, shop_a, shop_b):
     theirs = make_order(shop_b)
     shipment = make_shipment(theirs)
