@@ -165,3 +165,16 @@ def test_order_pages_render_in_simplified_chinese(owner, shop_a):
                 reverse("orders:refund", args=[shop_a.pk, order.pk]), reverse("orders:ingest", args=[shop_a.pk])):
         response = owner.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200 and 'lang="zh-hans"' in response.content.decode()
+
+
+def test_an_order_keeps_its_own_copies_when_the_product_is_deleted(owner, shop_a):
+    from catalog.tests.factories import make_product
+
+    product = make_product(shop_a, retailer_id="TEA-1", title="Jasmine tea (current title)")
+    order = make_order(shop_a)
+    order.items.update(product=product, title="Jasmine tea (as ordered)")
+    product.delete()
+    item = order.items.get()
+    assert item.product_id is None and item.title == "Jasmine tea (as ordered)" and item.price_per_unit_minor == 1200
+    page = owner.get(reverse("orders:detail", args=[shop_a.pk, order.pk])).content.decode()
+    assert "Jasmine tea (as ordered)" in page and "$24.00" in page
