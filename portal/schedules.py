@@ -33,6 +33,11 @@ REGISTRY: list[Entry] = [
     Entry("prune-job-runs", "portal.tasks.prune_job_runs", schedule_type=Schedule.DAILY),
     Entry("prune-graph-calls", "graph.tasks.prune_graph_calls", schedule_type=Schedule.DAILY),
     Entry("shops-health", "shops.tasks.check_all_shops_health", schedule_type=Schedule.HOURLY),
+    Entry("catalog-sync-fast", "catalog.tasks.sweep_fast", minutes=5),
+    Entry("catalog-sync-changes", "catalog.tasks.sweep_changes", schedule_type=Schedule.HOURLY),
+    Entry("catalog-sync-full", "catalog.tasks.sweep_full", schedule_type=Schedule.DAILY),
+    Entry("catalog-diagnostics", "catalog.tasks.sweep_diagnostics", schedule_type=Schedule.HOURLY),
+    Entry("catalog-batch-status", "catalog.tasks.sweep_batches", minutes=1),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]
 
