@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderItem, Origin
+from shops.models import MetaConnection
 
 BUYERS = ["Lin Wei", "Grace Hopper", "Ada Lovelace", "Chen Jing", "Alan Turing", "Zhang Min"]
 
@@ -97,7 +98,8 @@ def _seed_website(shop) -> int:
 def seed(shops, stdout=None) -> None:
     for shop in shops:
         with transaction.atomic():
-            conn = getattr(shop, "meta_connection", None)
+            # Re-read: an earlier seeder may have connected the shop after it was loaded.
+            conn = MetaConnection.objects.filter(shop=shop).first()
             connected = bool(conn and conn.is_connected and conn.commerce_merchant_settings_id)
             if connected and getattr(settings, "GRAPH_SANDBOX_ENABLED", False):
                 placed = _seed_sandbox(shop, conn)

@@ -38,6 +38,8 @@ REGISTRY: list[Entry] = [
     Entry("catalog-sync-full", "catalog.tasks.sweep_full", schedule_type=Schedule.DAILY),
     Entry("catalog-diagnostics", "catalog.tasks.sweep_diagnostics", schedule_type=Schedule.HOURLY),
     Entry("catalog-batch-status", "catalog.tasks.sweep_batches", minutes=1),
+    Entry("orders-poll", "orders.tasks.poll_due_shops", minutes=2),
+    Entry("orders-push-due", "orders.tasks.push_due", minutes=1),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]
 

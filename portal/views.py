@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from orders.listing import action_counts
 from portal.health import health
 from portal.models import UserPreference
 from portal.tenancy import shop_view
@@ -24,7 +25,8 @@ def home(request):
 @shop_view
 def dashboard(request, shop):
     connection = getattr(shop, "meta_connection", None)
-    return render(request, "portal/dashboard.html", {"shop": shop, "connection": connection})
+    return render(request, "portal/dashboard.html", {
+        "shop": shop, "connection": connection, "order_counts": action_counts(shop)})
 
 
 @never_cache

@@ -10,12 +10,4 @@ class ShopsConfig(AppConfig):
         from shops.issues import shop_issue_cards
 
         register_provider(shop_issue_cards)
-        _register_demo_seeder()
 
-
-def _register_demo_seeder():
-    from portal.management.commands.seed_demo import EXTRA_SEEDERS
-    from shops.demo import seed
-
-    if seed not in EXTRA_SEEDERS:
-        EXTRA_SEEDERS.append(seed)

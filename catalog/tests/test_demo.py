@@ -34,12 +34,9 @@ def test_the_seed_command_hook_accepts_any_number_of_shops(alice):
     assert Product.objects.count() > 20
 
 
-def test_the_demo_command_runs_the_catalog_seeder_twice_without_duplicates(db, monkeypatch):
+def test_the_demo_command_runs_the_catalog_seeder_twice_without_duplicates(db):
     from django.core.management import call_command
 
-    from portal.management.commands import seed_demo
-
-    monkeypatch.setattr(seed_demo, "EXTRA_SEEDERS", [*seed_demo.EXTRA_SEEDERS, demo.seed])
     call_command("seed_demo", stdout=io.StringIO())
     first = Product.objects.count()
     call_command("seed_demo", stdout=io.StringIO())

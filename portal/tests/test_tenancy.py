@@ -38,6 +38,10 @@ def _extra_kwargs(name, extra, shop):
         return {}
     if name == "shops:remove_member":
         return {"membership_id": shop.memberships.get(role=Membership.Role.VIEWER).pk}
+    if name.startswith("orders:"):
+        from orders.tests.tenancy import extra_kwargs as order_kwargs
+
+        return order_kwargs(name, extra, shop)
     if name.startswith("catalog:"):
         from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
 

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from catalog.demo import seed as seed_catalog
 from shops.models import Membership, MetaConnection, Shop
 
 DEMO_USERNAME = "demo"
@@ -19,9 +18,26 @@ SHOPS = [
      "currency": "GBP", "timezone": "Europe/London", "external_business_id": "demo-harbour-ceramics"},
 ]
 
-#: Hooks later features register to add their demo data (products, orders, the sandbox
-#: connection); each receives the shops in SHOPS order and must be idempotent.
-EXTRA_SEEDERS: list = [seed_catalog]
+#: Extra seeders (tests add theirs); each receives the shops in SHOPS order and must be idempotent.
+EXTRA_SEEDERS: list = []
+
+
+def demo_seeders() -> list:
+    """The demo's seeders, in the order they depend on each other: the sandbox delivers its
+    webhooks by itself; the first shop is connected to the sandbox; products; then orders
+    (placed at the sandbox for the connected shop, website orders for the other)."""
+    from django.conf import settings
+
+    from catalog.demo import seed as seed_catalog
+    from orders.demo import seed as seed_orders
+    from shops.demo import seed as seed_shops
+
+    seeders = []
+    if settings.GRAPH_SANDBOX_ENABLED:
+        from graph.sandbox.seed import seed_sandbox
+
+        seeders.append(seed_sandbox)
+    return [*seeders, seed_shops, seed_catalog, seed_orders, *EXTRA_SEEDERS]
 
 
 class Command(BaseCommand):
@@ -45,7 +61,7 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Membership.Role.OWNER})
             MetaConnection.objects.get_or_create(shop=shop)
             shops.append(shop)
-        for seeder in EXTRA_SEEDERS:
+        for seeder in demo_seeders():
             seeder(shops, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo seller: {DEMO_USERNAME} / {DEMO_PASSWORD}   Staff (admin): {DEMO_STAFF} / {DEMO_STAFF_PASSWORD}"
