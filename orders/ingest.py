@@ -57,6 +57,7 @@ from orders.models import (
 )
 from orders.stock import adjust_stock
 from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
+from promotions.orders import record_promotions_for_orders
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def poll_shop(shop_id: int, *, task_id: str = "", force: bool = False, client=No
             if client is None:
                 from shops.graph import client_for_shop
 
-                client = client_for_shop(conn, max_wait=float(setting("ORDERS_CLIENT_MAX_WAIT", 30)))
+                client = client_for_shop(conn, max_wait=setting("ORDERS_CLIENT_MAX_WAIT", 30))
             Poller(conn, client, ledger).run()
             ledger.status = IngestRun.Status.PARTIAL if ledger.errors else IngestRun.Status.OK
             OrderFeed.objects.filter(pk=feed.pk).update(
@@ -335,6 +336,7 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
                                  params={"state": order.state, "channel": order.channel}))
     OrderItem.objects.bulk_create(items)
     OrderEvent.objects.bulk_create(events)
+    record_promotions_for_orders(orders)
     adjust_stock(shop, stock)
     return {order.meta_order_id: order for order in orders}
 

@@ -59,7 +59,7 @@ def send(push_id: int, *, client=None) -> str:
         if client is None:
             from shops.graph import client_for_shop
 
-            client = client_for_shop(push.shop, max_wait=float(getattr(settings, "ORDERS_CLIENT_MAX_WAIT", 30)))
+            client = client_for_shop(push.shop, max_wait=getattr(settings, "ORDERS_CLIENT_MAX_WAIT", 30))
         answer = client.request(push.method, push.path, {**push.params, "idempotency_key": push.idempotency_key},
                                 orders=True)
     except Deprecated as exc:

@@ -17,6 +17,7 @@ from orders.models import MetaPush, Order, Return, ReturnDecision, Shipment
 from orders.views import order_for_page
 from portal.money import Money
 from portal.tenancy import get_for_shop, shop_view
+from promotions.refunds import refund_preview
 
 
 def _back(order: Order):
@@ -155,7 +156,8 @@ def refund(request, shop, order_id: int):
         _apply_error(form, exc)
         return _page(request, "orders/refund.html", order, form, step="edit", **context)
     if step == "review":
-        return _page(request, "orders/refund.html", order, form, step="review", plan=plan, **context)
+        return _page(request, "orders/refund.html", order, form, step="review", plan=plan,
+                     preview=refund_preview(order, plan), **context)
     data = form.cleaned_data
     try:
         services.refund(shop, order.pk, reason_code=data["reason_code"], reason_text=data["reason_text"],
@@ -169,15 +171,19 @@ def refund(request, shop, order_id: int):
 
 def _return_initial(order: Order, ret: Return) -> dict:
     """Refund a received return: its units (or their value, for orders refunded by amount)."""
-    from orders.amounts import refundable, value_of_units
+    from orders.amounts import refundable
+    from promotions.refunds import refund_amounts_for_units
 
     initial = {"return_id": ret.pk, "reason_code": "REFUND_FOR_RETURN"}
     if order.has_order_level_offers:
         initial["mode"] = "amount"
-        for line in ret.items.all():
-            item = line.item
-            amount = min(refundable(item), value_of_units(item, line.quantity))
-            initial[f"amount_{item.pk}"] = Money(amount, order.currency).to_decimal_str()
+        lines = list(ret.items.select_related("item"))
+        # Cumulative shares: refunding the units of several returns one after another adds up to
+        # exactly what was paid for the line (never a cent short).
+        amounts = refund_amounts_for_units(order, {line.item_id: line.quantity for line in lines})
+        for line in lines:
+            amount = min(refundable(line.item), amounts.get(line.item_id, 0))
+            initial[f"amount_{line.item_id}"] = Money(amount, order.currency).to_decimal_str()
     else:
         initial["mode"] = "quantity"
         for line in ret.items.all():

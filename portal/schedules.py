@@ -40,6 +40,8 @@ REGISTRY: list[Entry] = [
     Entry("catalog-batch-status", "catalog.tasks.sweep_batches", minutes=1),
     Entry("orders-poll", "orders.tasks.poll_due_shops", minutes=2),
     Entry("orders-push-due", "orders.tasks.push_due", minutes=1),
+    Entry("promotions-offers-sync", "promotions.tasks.sync_due_shops", minutes=5),
+    Entry("promotions-allocations", "promotions.tasks.pull_allocations_due", minutes=10),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]
 

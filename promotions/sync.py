@@ -102,7 +102,7 @@ def sync_offers(shop_id: int, *, client=None, force: bool = False, task_id: str 
             if client is None:
                 from shops.graph import client_for_shop
 
-                client = client_for_shop(conn, max_wait=float(getattr(settings, "PROMOTIONS_CLIENT_MAX_WAIT", 30)))
+                client = client_for_shop(conn, max_wait=getattr(settings, "PROMOTIONS_CLIENT_MAX_WAIT", 30))
             for upload in OfferUpload.objects.filter(shop_id=shop_id, status=OfferUpload.Status.SENT).exclude(
                     meta_upload_id=""):
                 check_upload(upload, client, counts)

@@ -42,6 +42,10 @@ def _extra_kwargs(name, extra, shop):
         from orders.tests.tenancy import extra_kwargs as order_kwargs
 
         return order_kwargs(name, extra, shop)
+    if name.startswith("promotions:"):
+        from promotions.tests.tenancy import extra_kwargs as promotions_kwargs
+
+        return promotions_kwargs(name, extra, shop)
     if name.startswith("catalog:"):
         from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
 
