@@ -88,7 +88,7 @@ class Discount(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="discounts")
     offer_id = models.CharField(_("offer id"), max_length=64, default=new_offer_id, editable=False)
     title = models.CharField(_("name"), max_length=100,
-                             help_text=_("Shown to buyers, e.g. “Spring sale: 10% off tea”."))
+                             help_text=_("Shown to buyers, e.g. “Spring sale: tea 10 percent off”."))
     kind = models.CharField(_("discount"), max_length=20, choices=Kind.choices, default=Kind.PERCENT)
     percent_off = models.PositiveSmallIntegerField(_("percent off"), null=True, blank=True)
     currency = models.CharField(max_length=3)

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('offer_id', models.CharField(default=promotions.models.new_offer_id, editable=False, max_length=64, verbose_name='offer id')),
-                ('title', models.CharField(help_text='Shown to buyers, e.g. “Spring sale: 10% off tea”.', max_length=100, verbose_name='name')),
+                ('title', models.CharField(help_text='Shown to buyers, e.g. “Spring sale: tea 10 percent off”.', max_length=100, verbose_name='name')),
                 ('kind', models.CharField(choices=[('percent', 'Percentage off'), ('amount', 'Fixed amount off'), ('free_shipping', 'Free shipping'), ('bxgy', 'Buy X, get Y')], default='percent', max_length=20, verbose_name='discount')),
                 ('percent_off', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='percent off')),
                 ('currency', models.CharField(max_length=3)),
