@@ -43,6 +43,13 @@ console_patterns = [
     path("console/switches", console.switches, name="console_switches"),
     path("console/business-state", console.business_state, name="console_business_state"),
     path("console/webhooks/flush", console.flush_webhooks, name="console_flush_webhooks"),
+    path("console/orders", console.place_order, name="console_place_order"),
+    path("console/orders/removed", console.orders_removed, name="console_orders_removed"),
+    path("console/orders/<str:order_id>/release", console.release_order, name="console_order_release"),
+    path("console/orders/<str:order_id>/buyer-cancel", console.buyer_cancel_order, name="console_order_buyer_cancel"),
+    path("console/orders/<str:order_id>/return-request", console.return_request_order,
+         name="console_order_return_request"),
+    path("console/orders/<str:order_id>/meta-refund", console.meta_refund_order, name="console_order_meta_refund"),
 ]
 
 dialog_patterns = [
