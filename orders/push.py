@@ -28,7 +28,9 @@ from orders.models import MetaPush, OrderEvent, OrderFeed, Origin, Refund, Retur
 
 log = logging.getLogger(__name__)
 
-LOCK_SECONDS = 120
+# Longer than the worst case of one send (client attempts x timeouts + rate-limit waits), so no
+# second worker can take a push whose first send is still in flight.
+LOCK_SECONDS = 600
 REMOVED_MESSAGE = "Meta has removed its order API: this change cannot be sent to Meta any more."
 
 
@@ -82,13 +84,19 @@ def finish(push_id: int, *, answer=None, failed: str | None = None, retry: str |
     now = timezone.now()
     with transaction.atomic():
         push = lock_push(push_id)
+        if push.state != SyncState.PENDING:
+            # Settled meanwhile (e.g. by a retry that got Meta's answer): never overwrite it.
+            return push.state
         order = lock_order(push.order_id)
         push.attempts += 1
         push.locked_until = None
         if failed is None and retry is None:
             push.state, push.synced_at, push.error, push.error_code = SyncState.SYNCED, now, "", None
             apply_success(push)
-        elif failed is not None or push.attempts >= max_attempts():
+        elif failed is not None:
+            # Only Meta's definite "no" (or the API's removal) fails a push: after a timeout or a
+            # 5xx Meta may have applied it, so it keeps its idempotency key and is retried (never
+            # discarded, which would free its units for a second, differently keyed write).
             push.state, push.error, push.error_code = SyncState.FAILED, failed or retry, code
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, origin=Origin.META, push=push,
                                       message=f"Meta did not accept the {push.get_kind_display().lower()}: "
@@ -96,6 +104,12 @@ def finish(push_id: int, *, answer=None, failed: str | None = None, retry: str |
         else:
             push.error, push.error_code = retry, code
             push.next_attempt_at = now + backoff(push.attempts)
+            if push.attempts >= max_attempts():
+                OrderEvent.objects.create(
+                    order=order, kind=OrderEvent.Kind.NOTE, origin=Origin.META, push=push,
+                    message=f"Meta has not confirmed the {push.get_kind_display().lower()} after "
+                            f"{push.attempts} attempts; still trying: {push.error}"[:500],
+                    params={"stuck": push.kind})
         push.save(update_fields=["state", "attempts", "locked_until", "synced_at", "error", "error_code",
                                  "next_attempt_at"])
         recount(order)
