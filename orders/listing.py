@@ -22,6 +22,7 @@ from datetime import datetime, time
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
+from catalog.csv_io import safe_cell
 from orders.models import Order, OrderItem
 
 PAGE_SIZE = 50
@@ -110,8 +111,8 @@ def csv_rows(orders):
         chunk_size=2000)
     for order in rows:
         yield writer.writerow([
-            order.reference, order.meta_order_id, order.placed_at.isoformat(), order.channel, order.state,
-            order.buyer_name, order.units or 0, order.currency, order.items_subtotal.to_decimal_str(),
+            safe_cell(order.reference), safe_cell(order.meta_order_id), order.placed_at.isoformat(),
+            safe_cell(order.channel), safe_cell(order.state), safe_cell(order.buyer_name), order.units or 0, order.currency, order.items_subtotal.to_decimal_str(),
             order.shipping.to_decimal_str(), order.tax.to_decimal_str(), order.total.to_decimal_str(),
             order.units_to_ship, order.open_returns,
         ])

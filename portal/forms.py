@@ -83,6 +83,8 @@ class MoneyField(forms.Field):
             raise forms.ValidationError(
                 message, code="max_decimal_places", params={"currency": self.currency, "places": exponent}
             )
+        if len(whole.lstrip("0")) > 19:  # beyond any 64-bit amount (and Python's int() digit limit)
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         minor = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
         if minor > _MAX_MINOR:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")

@@ -93,6 +93,8 @@ def _parse_decimal_to_minor(text: str, exponent: int, currency: str) -> int:
         raise ValueError(
             f"{text!r} has {len(fraction)} decimal places but {currency} allows {exponent}; refusing to round."
         )
+    if len(whole.lstrip("0")) > 30:
+        raise ValueError(f"{text[:40]!r}… is too large an amount.")
     minor = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
     return -minor if sign else minor
 

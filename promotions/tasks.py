@@ -40,8 +40,23 @@ def pull_allocations(order_id: int) -> int | None:
     order = Order.objects.select_related("shop").filter(pk=order_id, source=Order.Source.META).first()
     if order is None:
         return None
+    from django.utils import timezone
+
+    from graph.errors import Deprecated, NotConnected
+    from orders.ingest import mark_removed
+    from promotions.models import OrderPromotion
+
     with job_run(ALLOCATIONS_JOB, order.shop_id) as run:
-        added = pull_meta_allocations(order)
+        try:
+            added = pull_meta_allocations(order)
+        except (Deprecated, NotConnected) as exc:
+            # Meta removed the order API (or the shop is not connected): stop asking for this
+            # order instead of failing again every few minutes.
+            if isinstance(exc, Deprecated):
+                mark_removed(order.shop_id, exc)
+            OrderPromotion.objects.filter(order=order).update(allocations_pulled_at=timezone.now())
+            run.counts = {"order": order_id, "added": 0, "stopped": type(exc).__name__}
+            return 0
         run.counts = {"order": order_id, "added": added}
     return added
 
@@ -53,6 +68,9 @@ def pull_allocations_due(limit: int = 500) -> int:
                                           target_type=OrderPromotion.TargetType.ITEMS)
             .filter(Q(order__shipments__isnull=False) | Q(order__cancellations__isnull=False))
             .filter(Q(allocations_pulled_at__isnull=True) | Q(allocations_pulled_at__lt=F("order__updated_at")))
+            # Never for shops where Meta removed the order API or that are not connected.
+            .filter(Q(order__shop__order_feed__isnull=True) | Q(order__shop__order_feed__api_removed_at__isnull=True))
+            .filter(order__shop__meta_connection__status="connected")
             .values_list("order_id", flat=True).distinct().order_by("order_id")[:limit])
     order_ids = list(rows)
     for order_id in order_ids:

@@ -75,18 +75,26 @@ class Reading:
     error: GraphError | None = None
 
 
-def app_client() -> GraphClient:
+#: The onboarding callback is the one web request that talks to Meta: it makes about seven calls
+#: in a row, so each is kept short (the seller sees "Meta did not answer, try again" instead of
+#: a request that hangs past the web server's timeout).
+WEB_REQUEST_LIMITS = {"max_attempts": 2, "max_wait": 5.0, "read_timeout": 10.0, "backoff_max": 1.0}
+
+
+def app_client(**limits) -> GraphClient:
     """The app's own client (`app_id|app_secret`), for `debug_token` and the code exchange."""
     from shops.graph import app_client as journalled_app_client
 
-    return journalled_app_client()
+    return journalled_app_client(**limits)
 
 
 def token_client(shop: Shop, token: str) -> GraphClient:
-    """A client for a token not saved yet (the callback's), journalled under the shop."""
+    """A client for a token not saved yet (the callback's), journalled under the shop; with the
+    web-request limits."""
     from shops.graph import record_call
 
-    return GraphClient.from_settings(token, on_call=lambda record: record_call(shop.pk, record, secrets=(token,)))
+    return GraphClient.from_settings(token, on_call=lambda record: record_call(shop.pk, record, secrets=(token,)),
+                                     **WEB_REQUEST_LIMITS)
 
 
 # --- 1. read ---------------------------------------------------------------------------------
@@ -109,7 +117,7 @@ def read_new_connection(shop: Shop, *, code: str, redirect_to: str) -> Reading:
     read the install and trade it for the install's system-user token (not tied to a person,
     no expiry), which is the one we keep and verify the shop with.
     """
-    app = app_client()
+    app = app_client(**WEB_REQUEST_LIMITS)
     try:
         user_token = str(app.exchange_code(code, redirect_to).access_token)
     except GraphError as exc:

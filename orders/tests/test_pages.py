@@ -178,3 +178,11 @@ def test_an_order_keeps_its_own_copies_when_the_product_is_deleted(owner, shop_a
     assert item.product_id is None and item.title == "Jasmine tea (as ordered)" and item.price_per_unit_minor == 1200
     page = owner.get(reverse("orders:detail", args=[shop_a.pk, order.pk])).content.decode()
     assert "Jasmine tea (as ordered)" in page and "$24.00" in page
+
+
+def test_the_csv_export_does_not_let_a_buyer_name_run_as_a_formula(owner, shop_a):
+    make_order(shop_a, buyer_name='=HYPERLINK("http://evil.example","click")')
+    response = owner.get(reverse("orders:export", args=[shop_a.pk]))
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body
+    assert ',=HYPERLINK' not in body and '"=HYPERLINK' not in body

@@ -160,3 +160,16 @@ def test_money_field_refuses_unknown_currencies_when_built():
 def test_money_field_refuses_money_of_another_currency():
     with pytest.raises(forms.ValidationError):
         clean(Money(100, "EUR"))
+
+
+def test_a_huge_amount_is_a_field_error_not_a_crash():
+    from portal.forms import MoneyField
+
+    field = MoneyField(currency="USD")
+    with pytest.raises(forms.ValidationError):
+        field.clean("9" * 5000)
+
+
+def test_a_huge_decimal_string_is_refused_cleanly():
+    with pytest.raises(ValueError, match="too large"):
+        Money.from_decimal("9" * 5000, "USD")
