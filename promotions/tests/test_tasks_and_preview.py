@@ -80,3 +80,22 @@ def test_the_refund_preview_shows_list_price_discounts_paid_refund_shipping_and_
                             request=RequestFactory().get("/"))
     for text in ("$29.97", "$0.99", "$2.99", "$25.99", "$9.66", "$0.96", "$5.00", "$16.12", "$0.99"):
         assert text in html, text
+
+
+def test_no_allocation_polling_once_meta_removed_the_order_api(meta_shop):
+    from django.utils import timezone
+
+    from orders.models import OrderFeed
+
+    meta_shop.poll()
+    placed = meta_shop.place(items=[{"retailer_id": "A", "quantity": 2, "price": "10.00"}],
+                             discounts=[{"type": "order", "amount_off": "1.00"}])
+    meta_shop.poll()
+    order = meta_shop.local(placed["id"])
+    record_promotions_for_orders([order])
+    item = order.items.get()
+    order_services.ship(meta_shop.shop, order.pk, quantities={item.pk: 2}, carrier="UPS", tracking_number="1")
+    OrderFeed.objects.filter(shop=meta_shop.shop).update(api_removed_at=timezone.now())
+    assert tasks.pull_allocations_due() == 0
+    OrderFeed.objects.filter(shop=meta_shop.shop).update(api_removed_at=None)
+    assert tasks.pull_allocations_due() == 1
