@@ -57,7 +57,7 @@ def add_member(shop: Shop, *, email: str, role: str) -> tuple[Membership, bool]:
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     if user is None:
         user = User.objects.create_user(
-            username=email.lower(), email=email.lower(), password=secrets.token_urlsafe(32)
+            username=_free_username(User, email.lower()), email=email.lower(), password=secrets.token_urlsafe(32)
         )
     membership, created = Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
     if not created and membership.role != role:
@@ -148,3 +148,12 @@ def request_health_check(shop: Shop) -> None:
     """"Check now": queue the health task (the page never waits on Meta)."""
     MetaConnection.objects.filter(shop=shop).update(check_requested_at=timezone.now())
     transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"), robust=True)
+
+
+def _free_username(User, wanted: str) -> str:
+    """The e-mail as username, or with a suffix when another account already uses that string."""
+    candidate, n = wanted, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{wanted}~{n}"
+    return candidate
