@@ -77,3 +77,34 @@ def sandbox(live_server, settings):
 
     shared_session().close()
     control.session.close()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def page(sandbox, monkeypatch):
+    """A headless Debian Chromium tab driven by Playwright, for browser tests against the live
+    portal and its sandbox. Skips cleanly when Playwright or Chromium is missing."""
+    import os
+    import shutil
+
+    from django.db import connections
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+    if not executable:
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.set_default_timeout(20_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+        # Inside Playwright's event loop the ORM got its own connection (Django keeps them per
+        # async context): close it here, or it outlives the test database.
+        connections.close_all()

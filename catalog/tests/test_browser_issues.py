@@ -3,11 +3,7 @@ product form, and the next sync clears it (headless Debian Chromium driven by Pl
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from catalog import sync
@@ -16,29 +12,7 @@ from catalog.tests.factories import make_product
 from catalog.tests.syncing import connect
 from graph.sandbox.catalog_testing import CatalogControl
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(sandbox, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if not executable:
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.set_default_timeout(20_000)
-        tab = context.new_page()
-        yield tab
-        context.close()
-        browser.close()
-        connections.close_all()
 
 
 def test_a_seller_fixes_an_image_issue_and_the_next_sync_clears_it(page, live_server, sandbox, alice, shop_a):

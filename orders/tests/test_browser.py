@@ -4,42 +4,16 @@ the live portal and its Graph sandbox (tasks run inline in tests)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from orders.tests.helpers import TEA
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser_page(meta_shop, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if not executable:
-        pytest.skip("Debian's Chromium is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.set_default_timeout(20_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-    connections.close_all()
-
-
-def test_a_seller_ships_an_order_and_refunds_one_unit(browser_page, meta_shop, live_server):
-    page, shop = browser_page, meta_shop.shop
+def test_a_seller_ships_an_order_and_refunds_one_unit(page, meta_shop, live_server):
+    shop = meta_shop.shop
     placed = meta_shop.place(items=[TEA], buyer={"name": "Grace Hopper"})
     page.goto(live_server.url + reverse("login"))
     page.get_by_label("Username").fill("alice")

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -20,32 +17,7 @@ from shops.services import create_shop
 from shops.tasks import check_shop_health
 from shops.tests import sandboxflow as flow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(sandbox, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-                                             headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.set_default_timeout(20_000)
-        tab = context.new_page()
-        yield tab
-        context.close()
-        browser.close()
-        # Inside Playwright's event loop the ORM got its own connection (Django keeps them per
-        # async context): close it here, or it outlives the test database.
-        connections.close_all()
 
 
 def _wait_for_server_threads(timeout: float = 10.0) -> None:
