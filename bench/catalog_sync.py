@@ -33,31 +33,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def fresh_database() -> tuple[str, callable]:
-    """A DATABASE_URL for a new, empty database, and a function that removes it afterwards."""
-    given = os.environ.get("DATABASE_URL", "")
-    if given.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(given)
-        name = f"{parts.path.lstrip('/') or 'portal'}_catalog_bench_{os.getpid()}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        return urlunsplit(parts._replace(path=f"/{name}")), drop
-    folder = tempfile.mkdtemp(prefix="catalog-bench-")
-    return f"sqlite:///{folder}/bench.sqlite3", lambda: shutil.rmtree(folder, ignore_errors=True)
+from bench.databases import fresh_database  # noqa: E402
 
 
 def serve() -> None:
@@ -164,7 +144,7 @@ def main() -> int:
     if args.serve:
         serve()
         return 0
-    url, cleanup = fresh_database()
+    url, cleanup = fresh_database("catalog")
     os.environ["DATABASE_URL"] = url
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     server = None

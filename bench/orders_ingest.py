@@ -21,16 +21,15 @@ import json
 import math
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import fresh_database  # noqa: E402
 
 SPEC = {
     "channel": "instagram",
@@ -41,27 +40,6 @@ SPEC = {
     "tax_rate": "8.25",
     "discounts": [{"type": "item", "retailer_id": "BENCH-TEA", "amount_off": "1.00"}],
 }
-
-
-def fresh_database() -> tuple[str, callable]:
-    """A DATABASE_URL for a new, empty database, and a function that removes it afterwards."""
-    given = os.environ.get("DATABASE_URL", "")
-    if given.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(given)
-        name = f"{parts.path.lstrip('/') or 'portal'}_orders_bench_{os.getpid()}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        return urlunsplit(parts._replace(path=f"/{name}")), drop
-    folder = tempfile.mkdtemp(prefix="orders-bench-")
-    return f"sqlite:///{folder}/bench.sqlite3", lambda: shutil.rmtree(folder, ignore_errors=True)
 
 
 class QueryCounter:
@@ -109,7 +87,7 @@ def main() -> int:
     args = parser.parse_args()
     n = args.orders
 
-    url, cleanup = fresh_database()
+    url, cleanup = fresh_database("orders")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
