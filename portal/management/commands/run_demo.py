@@ -49,7 +49,7 @@ class Command(BaseCommand):
         finally:
             for p in procs:
                 if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
+                    p.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 15
             for p in procs:
                 try:
