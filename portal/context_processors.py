@@ -16,7 +16,7 @@ def portal(request):
         shops = [m.shop for m in user.memberships.select_related("shop").order_by("shop__name", "shop_id")]
     return {
         # Lazy: computed only by pages that show it (the navigation badge).
-        "shop_issue_count": SimpleLazyObject(lambda: sum(c.count for c in issue_cards(shop)) if shop else 0),
+        "shop_issue_count": SimpleLazyObject(lambda: sum(c.count for c in issue_cards(shop, request)) if shop else 0),
         "current_shop": shop,
         "current_membership": membership,
         "can_write": bool(membership and membership.can_write),

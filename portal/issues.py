@@ -48,11 +48,21 @@ def register_provider(provider: Provider) -> Provider:
     return provider
 
 
-def issue_cards(shop) -> list[IssueCard]:
+def issue_cards(shop, request=None) -> list[IssueCard]:
+    """Every app's cards for the shop, most severe first. With `request`, computed once per
+    request: the page, the dashboard summary and the navigation badge share one reading."""
+    memo = getattr(request, "_portal_issue_cards", None) if request is not None else None
+    if memo is not None and shop.pk in memo:
+        return memo[shop.pk]
     cards: list[IssueCard] = []
     for provider in _PROVIDERS:
         cards.extend(provider(shop))
-    return sorted(cards, key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.group, -c.count, c.kind))
+    cards.sort(key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.group, -c.count, c.kind))
+    if request is not None:
+        if memo is None:
+            memo = request._portal_issue_cards = {}
+        memo[shop.pk] = cards
+    return cards
 
 
 def issue_count(shop) -> int:

@@ -28,9 +28,9 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def issues_context(shop) -> dict:
+def issues_context(shop, request=None) -> dict:
     """The Issues page's data: every app's cards, grouped by type, most severe group first."""
-    cards = issue_cards(shop)
+    cards = issue_cards(shop, request)
     groups = []
     ordered = sorted(cards, key=lambda c: c.group)
     for group, items in groupby(ordered, key=lambda c: c.group):
@@ -64,7 +64,7 @@ def _severity_counts(cards) -> list[tuple[str, int]]:
 
 @shop_view
 def issues(request, shop):
-    context = {"shop": shop, **issues_context(shop)}
+    context = {"shop": shop, **issues_context(shop, request)}
     if _is_htmx(request):
         return render(request, "shops/_issue_list.html", context)
     return render(request, "shops/issues.html", context)
@@ -78,12 +78,12 @@ def check_now(request, shop):
         message = _("Connect the shop to Meta first: there is nothing to check yet.")
         if _is_htmx(request):
             return render(request, "shops/_issue_list.html",
-                          {"shop": shop, "check_message": message, **issues_context(shop)})
+                          {"shop": shop, "check_message": message, **issues_context(shop, request)})
         messages.error(request, message)
         return redirect("shops:issues", shop_id=shop.pk)
     services.request_health_check(shop)
     if _is_htmx(request):
-        return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop)})
+        return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop, request)})
     messages.success(request, _("Checking the shop with Meta. Results appear here in a moment."))
     return redirect("shops:issues", shop_id=shop.pk)
 

@@ -9,11 +9,11 @@ from portal.issues import issue_cards
 register = template.Library()
 
 
-@register.simple_tag
-def issue_summary(shop) -> dict:
+@register.simple_tag(takes_context=True)
+def issue_summary(context, shop) -> dict:
     from shops.views import _severity_counts
 
-    cards = issue_cards(shop) if shop is not None else []
+    cards = issue_cards(shop, context.get("request")) if shop is not None else []
     return {
         "total": sum(c.count for c in cards),
         "by_severity": _severity_counts(cards),
