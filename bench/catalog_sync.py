@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_database  # noqa: E402
+from portal.localserver import fresh_database  # noqa: E402
 
 
 def serve() -> None:
@@ -45,19 +45,12 @@ def serve() -> None:
     import django
 
     django.setup()
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
     from django.conf import settings
 
+    from portal.localserver import quiet_server
+
     settings.DEBUG = False  # DEBUG keeps every query's SQL in memory: not what production does
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=True)
-    server.daemon_threads = True
-    server.set_app(get_wsgi_application())
+    server = quiet_server()
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
@@ -144,7 +137,7 @@ def main() -> int:
     if args.serve:
         serve()
         return 0
-    url, cleanup = fresh_database("catalog")
+    url, cleanup = fresh_database("catalog_bench")
     os.environ["DATABASE_URL"] = url
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     server = None

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_database  # noqa: E402
+from portal.localserver import fresh_database  # noqa: E402
 
 SPEC = {
     "channel": "instagram",
@@ -66,16 +66,9 @@ class QueryCounter:
 
 
 def start_server():
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
+    from portal.localserver import quiet_server
 
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=True)
-    server.daemon_threads = True
-    server.set_app(get_wsgi_application())
+    server = quiet_server()
     thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
     thread.start()
     return server
@@ -87,7 +80,7 @@ def main() -> int:
     args = parser.parse_args()
     n = args.orders
 
-    url, cleanup = fresh_database("orders")
+    url, cleanup = fresh_database("orders_bench")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

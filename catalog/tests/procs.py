@@ -14,10 +14,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from portal.localserver import fresh_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,30 +27,10 @@ class Stack:
     """A database, a server (portal + sandbox) and a way to run commands against both."""
 
     def __init__(self):
-        self.folder = tempfile.mkdtemp(prefix="catalog-procs-")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
         self.env.update(DJANGO_SETTINGS_MODULE="portal.settings", ALLOWED_HOSTS="127.0.0.1,localhost",
                         Q_WORKERS="1", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-        self.drop = None
-        given = os.environ.get("DATABASE_URL", "")
-        if given.startswith(("postgres://", "postgresql://")):
-            import psycopg
-
-            parts = urlsplit(given)
-            name = f"{parts.path.lstrip('/') or 'portal'}_catalog_procs_{os.getpid()}"
-            admin = urlunsplit(parts._replace(path="/postgres"))
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-
-            def drop():
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-            self.drop = drop
-            self.env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        else:
-            self.env["DATABASE_URL"] = f"sqlite:///{self.folder}/procs.sqlite3"
+        self.env["DATABASE_URL"], self.drop = fresh_database("catalog_procs")
         redis = os.environ.get("REDIS_URL", "")
         if redis:
             # A Redis database of our own: no other cluster takes our tasks, nor we theirs.
@@ -106,9 +87,7 @@ class Stack:
                 child.stdout.close()
         if self.drop is not None:
             self.drop()
-        import shutil
 
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- commands (in the child) ------------------------------------------------------------------
@@ -119,16 +98,9 @@ def _out(value) -> None:
 
 
 def cmd_serve() -> None:
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
+    from portal.localserver import quiet_server
 
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=True)
-    server.daemon_threads = True
-    server.set_app(get_wsgi_application())
+    server = quiet_server()
     _out({"port": server.server_address[1]})
     server.serve_forever()
 
