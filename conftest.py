@@ -63,7 +63,7 @@ def sandbox(live_server, settings):
 
     The portal's Graph client is pointed at it through settings.GRAPH_BASE_URL.
     """
-    from graph.sandbox.testing import SandboxControl
+    from meta_sandbox.facade import SandboxControl
 
     base = f"{live_server.url}/graph-sandbox"
     settings.GRAPH_BASE_URL = base

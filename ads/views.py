@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from portal.tenancy import shop_view
+from shops.tenancy import shop_view
 
 
 @shop_view

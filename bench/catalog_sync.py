@@ -172,8 +172,7 @@ def run(n: int, base: str) -> int:
     from catalog import sync
     from catalog.models import Product
     from graph.client import appsecret_proof
-    from graph.sandbox.catalog_testing import CatalogControl
-    from graph.sandbox.testing import SandboxControl
+    from meta_sandbox.facade import CatalogControl, SandboxControl
     from shops.models import MetaConnection
     from shops.services import create_shop
 

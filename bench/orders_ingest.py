@@ -108,9 +108,7 @@ def run(n: int) -> int:
 
     from catalog.models import Product
     from graph.models import GraphCall
-    from graph.sandbox import services as sandbox
-    from graph.sandbox.controls.orders import place_orders
-    from graph.sandbox.models import Node, RequestLog
+    from meta_sandbox import facade as sandbox
     from orders.ingest import poll_shop
     from orders.models import Order
     from shops.models import MetaConnection
@@ -137,14 +135,13 @@ def run(n: int) -> int:
                                currency="USD", price_minor=1200, quantity_to_sell_on_facebook=10 * n)
     poll_shop(shop.pk)  # registers the order management app (orders then wait for us in CREATED)
 
-    cms = Node.objects.get(pk=Node.pk_from_gid(business["commerce_merchant_settings_id"]))
+    cms_id = business["commerce_merchant_settings_id"]
     started = time.perf_counter()
     for start in range(0, n, 1000):  # in chunks, so the buyer's side does not hold 10,000 orders in memory
         with transaction.atomic():
-            place_orders(cms, SPEC, min(1000, n - start))
-        cms.refresh_from_db()
+            sandbox.place_orders(cms_id, SPEC, min(1000, n - start))
     placed_seconds = time.perf_counter() - started
-    RequestLog.objects.all().delete()
+    sandbox.clear_requests()
     GraphCall.objects.all().delete()
 
     # End kept-alive connections, so the sandbox serves the measured poll from fresh threads
@@ -161,11 +158,11 @@ def run(n: int) -> int:
     connection_created.disconnect(counter.install)
     connection.execute_wrappers.remove(counter)
 
-    calls = list(RequestLog.objects.values_list("method", "path"))
+    calls = [(row["method"], row["path"]) for row in sandbox.requests()]
     ack_calls = sum(1 for method, path in calls if method == "POST" and path.endswith("/acknowledge_orders"))
     list_calls = sum(1 for method, path in calls if method == "GET" and path.endswith("/commerce_orders"))
     acknowledged = Order.objects.filter(shop=shop, state=Order.State.IN_PROGRESS).count()
-    at_meta = Node.objects.of_type("commerce_order").filter(parent_id=cms.gid, data__state="IN_PROGRESS").count()
+    at_meta = sandbox.count_orders(cms_id, state="IN_PROGRESS")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     figures = {
         "orders": n,

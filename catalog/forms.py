@@ -15,8 +15,8 @@ from catalog import constants as c
 from catalog import validators
 from catalog.issues import describe_code
 from catalog.models import Product, ProductSet
-from portal.forms import MoneyField
-from portal.money import Money, currency_exponent
+from kernel.forms import MoneyField
+from kernel.money import Money, currency_exponent
 
 #: Sections of the product form, in order: (legend, field names).
 FIELDSETS = [

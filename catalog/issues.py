@@ -2,7 +2,7 @@
 turn open issues into issue cards (one kind of problem, a count, ONE call to action).
 
 `record_issues` is what phase 2's sync calls with each batch result, item check or diagnostics
-read; `catalog_issue_cards` is registered with `portal.issues` in CatalogConfig.ready().
+read; `catalog_issue_cards` is registered with `kernel.issues` in CatalogConfig.ready().
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from catalog.models import Product, ProductIssue
-from portal.issues import IssueCard
+from kernel.issues import IssueCard
 
 Severity = ProductIssue.Severity
 

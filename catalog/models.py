@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog import constants as c
 from catalog import payloads
-from portal.money import Money
+from kernel.money import Money
 
 
 class ProductQuerySet(models.QuerySet):
@@ -440,7 +440,7 @@ class CatalogSync(models.Model):
     debounce and the last time each kind of sync finished."""
 
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="catalog_sync")
-    #: One sync (any kind) per shop at a time: a lease (portal.jobs.claim_lease), renewed per batch.
+    #: One sync (any kind) per shop at a time: a lease (kernel.jobs.claim_lease), renewed per batch.
     locked_until = models.DateTimeField(null=True, blank=True)
     #: The fast lane's enqueue lease: edits inside it ride the sync already queued.
     fast_queued_until = models.DateTimeField(null=True, blank=True)

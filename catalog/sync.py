@@ -42,7 +42,7 @@ from catalog import payloads, services
 from catalog.issues import Reported, from_batch_message, from_item_errors, record_issues
 from catalog.models import CatalogBatch, CatalogSync, Product, ProductIssue, ProductSet, SyncRun
 from graph.errors import GraphError, NotFound, RateLimited
-from portal.jobs import claim_lease, release_lease
+from kernel.jobs import claim_lease, release_lease
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from catalog import imports
 from catalog.models import ImportJob
-from portal.jobs import job_run
+from kernel.jobs import job_run
 
 
 def check_import(job_id: int) -> dict | None:

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.crypto import EncryptedTextField
+from kernel.crypto import EncryptedTextField
 
 
 class GraphCall(models.Model):

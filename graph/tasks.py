@@ -85,7 +85,7 @@ def process_webhook_event(event_id: int) -> str:
     handling the same event at once. A failing handler marks the event failed and re-raises, so
     django-q2 records (and may retry) the task.
     """
-    from portal.jobs import claim_lease, release_lease
+    from kernel.jobs import claim_lease, release_lease
 
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None:

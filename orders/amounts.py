@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from kernel.money import Money, format_money
 from orders.models import Order, OrderItem
-from portal.money import Money, format_money
 from promotions.allocation import refund_amount_split, refund_share
 
 

@@ -33,7 +33,7 @@ def _lines(shop, count: int) -> list[tuple[str, str, int]]:
 
 
 def _sandbox_specs(shop) -> list[dict]:
-    from portal.money import Money
+    from kernel.money import Money
 
     lines = _lines(shop, 4)
 
@@ -60,19 +60,19 @@ def _sandbox_specs(shop) -> list[dict]:
 
 
 def _seed_sandbox(shop, conn) -> int:
-    from graph.sandbox.controls.orders import place_orders
-    from graph.sandbox.endpoints import orders as meta_orders
-    from graph.sandbox.models import Node
+    from meta_sandbox import facade as sandbox
 
-    cms = Node.objects.filter(pk=Node.pk_from_gid(conn.commerce_merchant_settings_id) or 0,
-                              type="commerce_merchant_settings").first()
-    if cms is None or meta_orders.find_orders(cms_id=cms.gid).exists():
+    cms_id = conn.commerce_merchant_settings_id
+    try:
+        if sandbox.has_orders(cms_id):
+            return 0
+        sandbox.register_order_app(cms_id, settings.META_APP_ID)
+    except LookupError:  # the commerce account is not the sandbox's
         return 0
-    meta_orders.register_app(cms, settings.META_APP_ID)
     placed = 0
     for n, spec in enumerate(_sandbox_specs(shop)):
         spec["buyer"] = {"name": BUYERS[n % len(BUYERS)]}
-        placed += len(place_orders(cms, spec, 1))
+        placed += len(sandbox.place_orders(cms_id, spec, 1))
     return placed
 
 

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from graph.errors import Deprecated, GraphError
+from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
 from orders import meta, states
 from orders.locks import lock_feed, lock_orders
 from orders.models import (
@@ -56,7 +57,6 @@ from orders.models import (
     new_reference,
 )
 from orders.stock import adjust_stock
-from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
 from promotions.orders import record_promotions_for_orders
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The orders app's issue cards (portal.issues): orders waiting too long to be acknowledged,
+"""The orders app's issue cards (kernel.issues): orders waiting too long to be acknowledged,
 acknowledgements and changes Meta refused, and the one notice when Meta removed its order API."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kernel.issues import IssueCard
 from orders.models import Order, OrderFeed
-from portal.issues import IssueCard
 
 
 def ack_alert_after() -> timedelta:

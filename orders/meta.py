@@ -1,7 +1,7 @@
 """Meta's order payloads in and out: the one place where Meta's shapes meet our fields.
 
 Amounts arrive as decimal strings (`{"amount": "5.50", "currency": "USD"}`) and become integer
-minor units here, through portal.money, never float. Requests we send address items by Meta's
+minor units here, through kernel.money, never float. Requests we send address items by Meta's
 item id (`item_id`), which works for every order and is the only way for buy-X-get-Y orders
 (META_API §3.5).
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from portal.money import Money
+from kernel.money import Money
 
 ITEM_FIELDS = "id,retailer_id,product_id,product_name,quantity,price_per_unit,tax_details,promotion_details"
 ORDER_FIELDS = (

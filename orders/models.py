@@ -3,7 +3,7 @@ the same pages tomorrow (`source`, `channel`).
 
 An order keeps its own copies of titles and prices: the link to a catalog product is a
 convenience (`SET_NULL`), never needed to show or refund an order. Money is integer minor units
-plus the order's currency (portal.money).
+plus the order's currency (kernel.money).
 
 Seller actions (ship, update tracking, cancel, refund, return decisions) and acknowledgements
 are pushed to Meta through `MetaPush` rows: the outbox. A push is written in the transaction of
@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import Money
+from kernel.money import Money
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

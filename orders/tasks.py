@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from kernel.jobs import JobSkipped, job_run
 from orders import ingest
 from orders import push as pushes
-from portal.jobs import JobSkipped, job_run
 
 PUSH_JOB = "orders.push"
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_q.tasks import async_task
 
+from kernel.money import Money
 from orders import listing, states
 from orders.forms import OrderFilterForm
 from orders.models import (
@@ -27,8 +28,7 @@ from orders.models import (
     Return,
     Shipment,
 )
-from portal.money import Money
-from portal.tenancy import get_for_shop, shop_view
+from shops.tenancy import get_for_shop, shop_view
 
 
 def _int(value) -> int | None:

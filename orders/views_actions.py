@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.money import Money
 from orders import ingest, services, states
 from orders.amounts import ActionError, cancellation_refund
 from orders.forms import CancelForm, RefundForm, ReturnDecisionForm, ShipForm, TrackingForm
 from orders.models import MetaPush, Order, Return, ReturnDecision, Shipment
 from orders.views import order_for_page
-from portal.money import Money
-from portal.tenancy import get_for_shop, shop_view
 from promotions.refunds import refund_preview
+from shops.tenancy import get_for_shop, shop_view
 
 
 def _back(order: Order):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from portal.issues import issue_cards
+from kernel.issues import issue_cards
 
 
 def portal(request):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "kernel",
     "portal",
     "graph",
     "shops",
@@ -69,7 +70,7 @@ INSTALLED_APPS = [
 
 GRAPH_SANDBOX_ENABLED = env.bool("GRAPH_SANDBOX_ENABLED", default=DEBUG)
 if GRAPH_SANDBOX_ENABLED:
-    INSTALLED_APPS.append("graph.sandbox")
+    INSTALLED_APPS.append("meta_sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -116,6 +117,8 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The tenant model, named for the lower layers (kernel, graph) that must not import the shops app.
+TENANT_MODEL = "shops.Shop"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,7 +223,7 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "portal.logging.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "kernel.redaction.RedactSecretsFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
     },

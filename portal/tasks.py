@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from portal.models import Heartbeat, JobRun
+from kernel.models import JobRun
+from portal.models import Heartbeat
 
 JOB_RUN_RETENTION_DAYS = 30
 

@@ -26,7 +26,7 @@ urlpatterns = [
 ]
 
 if settings.GRAPH_SANDBOX_ENABLED:
-    urlpatterns.append(path("graph-sandbox/", include("graph.sandbox.urls")))
+    urlpatterns.append(path("graph-sandbox/", include("meta_sandbox.urls")))
 
 admin.site.site_header = "Seller portal — staff"
 admin.site.site_title = "Seller portal staff"

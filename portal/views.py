@@ -8,8 +8,7 @@ from django.views.decorators.http import require_GET
 
 from orders.listing import action_counts
 from portal.health import health
-from portal.models import UserPreference
-from portal.tenancy import shop_view
+from shops.tenancy import last_shop_id, shop_view
 
 
 @login_required
@@ -18,7 +17,7 @@ def home(request):
     shop_ids = list(request.user.memberships.order_by("shop__name", "shop_id").values_list("shop_id", flat=True))
     if not shop_ids:
         return render(request, "portal/no_shop.html")
-    last = UserPreference.objects.filter(user=request.user).values_list("last_shop_id", flat=True).first()
+    last = last_shop_id(request)
     return redirect("dashboard", shop_id=last if last in shop_ids else shop_ids[0])
 
 

@@ -2,7 +2,7 @@
 
 Two rules, each used where it belongs (DESIGN §7):
 
-- **Ours, across lines: largest remainder** (`portal.money.allocate`, STYLE §18). An order-level
+- **Ours, across lines: largest remainder** (`kernel.money.allocate`, STYLE §18). An order-level
   discount is spread over the lines in proportion to their base totals:
   `allocate_order_discount_to_lines`.
 - **Meta's, across units: cumulative, remainder on the last unit** (META_API §3.5). Meta does not
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, TypeVar, overload
 
-from portal.money import CurrencyMismatch, Money, allocate
+from kernel.money import CurrencyMismatch, Money, allocate
 
 Amount = TypeVar("Amount", Money, int)
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import MoneyField
+from kernel.forms import MoneyField
 from promotions.models import Discount, PromotionSettings
 
 COUPON_RE = re.compile(r"[A-Za-z0-9_-]{1,30}")

@@ -1,7 +1,7 @@
 """Promotions: the seller's discounts (synced to Meta as an offers feed, or managed in Commerce
 Manager) and the promotions Meta applied to orders, with their allocation per line and unit.
 
-Money is integer minor units plus a currency (portal.money). Order rows keep snapshots (campaign
+Money is integer minor units plus a currency (kernel.money). Order rows keep snapshots (campaign
 name, coupon code, amounts) and point at our discounts by plain id, so editing or deleting a
 discount never changes an order's history (STYLE §19).
 """
@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import Money
+from kernel.money import Money
 
 
 def new_offer_id() -> str:

@@ -17,7 +17,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from portal.money import Money
+from kernel.money import Money
 from promotions.allocation import allocate_per_unit_meta
 from promotions.models import Discount, LineAllocation, MetaAllocation, OrderPromotion
 from promotions.refunds import units_share

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.money import Money
+from kernel.money import Money
 from promotions.allocation import refund_amount_split
 
 

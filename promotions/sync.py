@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from graph.errors import GraphError, RateLimited, Transient
-from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
+from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
 from promotions.models import Discount, OfferUpload, PromotionSettings
 from promotions.offers import COLUMNS, offers_file
 

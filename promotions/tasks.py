@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import F, Q
 from django_q.tasks import async_task
 
-from portal.jobs import JobSkipped, job_run
+from kernel.jobs import JobSkipped, job_run
 from promotions import sync
 
 ALLOCATIONS_JOB = "promotions.allocations"

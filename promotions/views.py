@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.tenancy import get_for_shop, shop_view
 from promotions import services
 from promotions.forms import DiscountForm, SourceForm
 from promotions.links import commerce_manager_discounts
 from promotions.models import Discount, OfferUpload, OrderPromotion
 from promotions.sync import request_sync, settings_for
+from shops.tenancy import get_for_shop, shop_view
 
 
 def _context(shop, **extra) -> dict:

@@ -5,7 +5,7 @@ class ShopsConfig(AppConfig):
     name = "shops"
 
     def ready(self):
-        from portal.issues import register_provider
+        from kernel.issues import register_provider
         from shops import webhooks  # noqa: F401  (registers the fbe_install handler)
         from shops.issues import shop_issue_cards
 

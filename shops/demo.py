@@ -30,8 +30,7 @@ def seed(shops, stdout=None) -> None:
 def connect_in_sandbox(shop: Shop) -> bool:
     """Connect `shop` to a new sandbox business in-process (the server need not run). Returns
     False when the shop was connected before."""
-    from graph.sandbox import auth as sandbox_auth
-    from graph.sandbox import services as sandbox
+    from meta_sandbox import facade as sandbox
 
     with transaction.atomic():
         conn = MetaConnection.objects.select_for_update().get_or_create(shop=shop)[0]
@@ -42,7 +41,7 @@ def connect_in_sandbox(shop: Shop) -> bool:
         now = timezone.now()
         conn.access_token = made["access_token"]
         conn.token_type = "SYSTEM_USER"
-        conn.scopes = list(sandbox_auth.DEFAULT_SCOPES)
+        conn.scopes = sandbox.default_scopes()
         conn.business_manager_id = made["business_id"]
         conn.catalog_id = made["catalog_id"] or ""
         conn.pixel_id = made["pixel_id"] or ""

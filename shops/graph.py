@@ -19,7 +19,7 @@ from graph.errors import GraphError, NotConnected
 from graph.models import GraphCall
 from graph.usage import merge_usage
 from graph.usage import usage_pressure as _usage_pressure
-from portal.logging import redact
+from kernel.redaction import redact
 from shops.models import MetaConnection, Shop
 
 log = logging.getLogger(__name__)

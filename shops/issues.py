@@ -1,8 +1,8 @@
-"""The shops app's IssueCard provider: one card per open shop issue (portal.issues)."""
+"""The shops app's IssueCard provider: one card per open shop issue (kernel.issues)."""
 
 from __future__ import annotations
 
-from portal.issues import IssueCard
+from kernel.issues import IssueCard
 from shops import checks as C
 from shops.models import MetaConnection, ShopIssue
 

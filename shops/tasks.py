@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from graph.errors import GraphError, NotFound, TokenInvalid
-from portal.jobs import JobSkipped, claim_lease, job_run, release_lease
+from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
 from shops import health
 from shops.models import MetaConnection, Shop
 from shops.signals import shop_connected

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.issues import SEVERITY_ORDER, issue_cards
-from portal.tenancy import get_for_shop, shop_view
+from kernel.issues import SEVERITY_ORDER, issue_cards
 from shops import services
 from shops.forms import ChangeRoleForm, InviteMemberForm, MembershipActionForm, ShopProfileForm
 from shops.models import Membership, MetaConnection
+from shops.tenancy import get_for_shop, shop_view
 
 GROUP_LABELS = {
     "shop": gettext_lazy("Shop and connection"),

@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.tenancy import shop_view
 from shops import checks as C
 from shops import onboarding, services
 from shops.forms import NewShopForm, ShopProfileForm
 from shops.models import ConnectAttempt, MetaConnection
+from shops.tenancy import shop_view
 
 STEPS = (
     ("profile", gettext_lazy("Shop profile")),

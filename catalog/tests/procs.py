@@ -111,7 +111,7 @@ def cmd_setup(count: str, prefix: str) -> None:
     from django.utils import timezone
 
     from catalog.models import Product
-    from graph.sandbox.testing import SandboxControl
+    from meta_sandbox.facade import SandboxControl
     from shops.models import MetaConnection
     from shops.services import create_shop
 

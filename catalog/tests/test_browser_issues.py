@@ -10,7 +10,7 @@ from catalog import sync
 from catalog.models import Product, ProductIssue
 from catalog.tests.factories import make_product
 from catalog.tests.syncing import connect
-from graph.sandbox.catalog_testing import CatalogControl
+from meta_sandbox.facade import CatalogControl
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from catalog import imports, services
 from catalog.models import ImportJob, Product
 from catalog.tests.factories import CSV_HEADER, csv_row, make_product
-from portal.models import JobRun
+from kernel.models import JobRun
 
 
 @pytest.fixture

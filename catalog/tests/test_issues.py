@@ -11,7 +11,7 @@ from catalog import services
 from catalog.issues import Reported, catalog_issue_cards, from_batch_message, from_item_errors, record_issues
 from catalog.models import ProductIssue
 from catalog.tests.factories import make_product
-from portal.issues import issue_cards
+from kernel.issues import issue_cards
 
 SMALL = Reported(code="IMAGE_RESOLUTION_LOW", message="Image is 300 × 300.", field="image_link")
 GTIN = Reported(code="UNIQUE_PRODUCT_IDENTIFIER_MISSING", field="gtin", severity="opportunity")

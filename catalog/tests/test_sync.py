@@ -14,7 +14,7 @@ from catalog import services, sync
 from catalog.models import CatalogBatch, Product, ProductIssue, SyncRun
 from catalog.tests.factories import make_product
 from catalog.tests.syncing import batch_calls, connect, decode
-from graph.sandbox.catalog_testing import CatalogControl
+from meta_sandbox.facade import CatalogControl
 from shops.services import create_shop
 
 
@@ -228,7 +228,7 @@ def test_product_sets_are_created_updated_and_deleted_at_meta(meta, shop_a):
     # Membership rides the item sync: TEA carries the picked set's label at Meta.
     assert picked.retailer_id in held(meta)["TEA"]["internal_label"]
     sandbox = meta["sandbox"]
-    from graph.sandbox.tests.conftest import Graph
+    from meta_sandbox.facade import GraphCaller as Graph
 
     graph = Graph(sandbox.base_url)
     count = graph.get(picked.refresh_from_db() or picked.meta_set_id, token=meta["access_token"],
@@ -288,7 +288,7 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
 
 def test_one_sync_per_shop_at_a_time(meta, shop_a):
     from catalog.models import CatalogSync
-    from portal.jobs import claim_lease
+    from kernel.jobs import claim_lease
 
     make_product(shop_a)
     state = sync.state_for(shop_a.pk)

@@ -14,8 +14,7 @@ import time
 import pytest
 
 from catalog.tests.procs import Stack
-from graph.sandbox.catalog_testing import CatalogControl
-from graph.sandbox.testing import SandboxControl
+from meta_sandbox.facade import CatalogControl, SandboxControl
 
 #: The lease of the worker that gets killed (it renews it after each batch).
 LEASE = 4

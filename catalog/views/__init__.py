@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from catalog.issues import catalog_issue_cards
 from catalog.models import ImportJob, Product
-from portal.tenancy import shop_view
+from shops.tenancy import shop_view
 
 
 @shop_view

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from catalog import sets
 from catalog.forms import ProductSetForm
 from catalog.models import ProductSet
-from portal.tenancy import get_for_shop, shop_view
+from shops.tenancy import get_for_shop, shop_view
 
 
 @shop_view

@@ -12,7 +12,7 @@ from catalog import listing, services, sets
 from catalog.forms import BulkActionForm, ProductFilterForm, ProductForm, product_form_data, shop_timezone
 from catalog.issues import field_label, open_issue_codes
 from catalog.models import Product, ProductSet
-from portal.tenancy import get_for_shop, shop_view
+from shops.tenancy import get_for_shop, shop_view
 
 
 def _int(value) -> int | None:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import sync
 from catalog.models import SyncRun
-from portal.tenancy import shop_view
+from shops.tenancy import shop_view
 
 
 @shop_view

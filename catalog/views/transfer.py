@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from catalog import csv_io, imports
 from catalog.forms import ImportUploadForm
 from catalog.models import ImportJob, Product
-from portal.tenancy import get_for_shop, shop_view
+from shops.tenancy import get_for_shop, shop_view
 
 SHOWN_ERRORS = 200
 _RESULTS = ("errors", "warnings", "preview")

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.crypto
+import kernel.crypto
 from django.db import migrations, models
 
 
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('entry_id', models.CharField(blank=True, max_length=100, verbose_name='entry id')),
                 ('entry_time', models.BigIntegerField(blank=True, help_text='unix seconds, as sent', null=True, verbose_name='entry time')),
                 ('payload', models.JSONField(blank=True, default=dict, help_text='secrets masked', verbose_name='payload')),
-                ('sealed_payload', portal.crypto.EncryptedTextField(blank=True, default='', editable=False)),
+                ('sealed_payload', kernel.crypto.EncryptedTextField(blank=True, default='', editable=False)),
                 ('dedupe_key', models.CharField(max_length=64, unique=True, verbose_name='dedupe key')),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='pending', max_length=12, verbose_name='status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),

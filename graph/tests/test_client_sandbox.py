@@ -21,9 +21,9 @@ from graph.errors import (
     Transient,
 )
 from graph.models import GraphCall
-from graph.sandbox.orders_testing import OrdersControl
 from graph.tests.helpers import HANG, READ_TIMEOUT
 from graph.usage import APP_LIMIT_WAIT
+from meta_sandbox.facade import OrdersControl
 from shops.graph import app_client, client_for_shop, usage_pressure
 from shops.models import MetaConnection
 

@@ -14,7 +14,7 @@ from graph.client import appsecret_proof
 from graph.errors import GraphError
 from graph.models import GraphCall
 from graph.tests.helpers import HANG
-from portal.logging import RedactSecretsFilter
+from kernel.redaction import RedactSecretsFilter
 from shops.graph import app_client, client_for_shop
 from shops.models import MetaConnection
 

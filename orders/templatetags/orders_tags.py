@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from kernel.money import Money
 from orders.carriers import carrier_label
-from portal.money import Money
 
 register = template.Library()
 

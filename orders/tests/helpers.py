@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from graph.sandbox.orders_testing import OrdersControl
-from graph.sandbox.testing import SandboxControl
+from meta_sandbox.facade import OrdersControl, SandboxControl
 from orders.models import Order
 from shops.models import MetaConnection
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from kernel.issues import issue_cards
 from orders import services, tasks
 from orders.issues import order_issue_cards
 from orders.models import IngestRun, OrderFeed, SyncState
-from portal.issues import issue_cards
 
 
 def order_calls(meta_shop) -> int:

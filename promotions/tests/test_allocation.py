@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.money import CurrencyMismatch, Money
+from kernel.money import CurrencyMismatch, Money
 from promotions.allocation import (
     RefundSplit,
     allocate_order_discount_to_lines,

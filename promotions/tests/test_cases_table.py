@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from kernel.money import Money
 from orders import services as order_services
 from orders.models import Order
-from portal.money import Money
 from promotions.allocation import allocate_order_discount_to_lines
 from promotions.models import LineAllocation, MetaAllocation
 from promotions.orders import pull_meta_allocations, record_order_promotions

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import make_product
-from portal.models import JobRun
+from kernel.models import JobRun
 from promotions import services
 from promotions.models import Discount, OfferUpload, PromotionSettings
 from promotions.sync import sync_offers

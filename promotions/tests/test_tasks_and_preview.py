@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from kernel.models import JobRun
 from orders import services as order_services
-from portal.models import JobRun
 from promotions import tasks
 from promotions.models import Discount, MetaAllocation, OrderPromotion
 from promotions.orders import record_promotions_for_orders

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from portal.issues import issue_cards
+from kernel.issues import issue_cards
 
 register = template.Library()
 

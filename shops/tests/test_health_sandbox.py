@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.jobs import claim_lease
-from portal.models import JobRun
+from kernel.jobs import claim_lease
+from kernel.models import JobRun
 from shops.models import MetaConnection, ShopIssue
 from shops.signals import shop_connected
 from shops.tasks import check_all_shops_health, check_shop_health

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import issues as registry
-from portal.issues import IssueCard
+from kernel import issues as registry
+from kernel.issues import IssueCard
 from shops import checks as C
 from shops import health
 from shops.models import MetaConnection, ShopIssue
@@ -126,7 +126,7 @@ def test_the_dashboard_shows_issue_counts(alice_client, shop_a):
     conn = _connect(shop_a)
     health.record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
     html = alice_client.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
-    from portal.issues import issue_cards
+    from kernel.issues import issue_cards
 
     total = sum(c.count for c in issue_cards(shop_a))
     assert total >= 2 and f"{total} things need your attention" in html

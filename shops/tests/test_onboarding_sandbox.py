@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import JobRun
+from kernel.models import JobRun
 from shops.models import ConnectAttempt, MetaConnection, ShopIssue
 from shops.signals import shop_connected, shop_disconnected
 from shops.tests import sandboxflow as flow

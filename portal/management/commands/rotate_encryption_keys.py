@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from portal.crypto import rotate
+from kernel.crypto import rotate
 from shops.models import MetaConnection
 
 #: (model, column) pairs holding EncryptedTextField values.

@@ -34,9 +34,9 @@ def demo_seeders() -> list:
 
     seeders = []
     if settings.GRAPH_SANDBOX_ENABLED:
-        from graph.sandbox.seed import seed_sandbox
+        from meta_sandbox import facade as sandbox
 
-        seeders.append(seed_sandbox)
+        seeders.append(sandbox.seed_demo)
     return [*seeders, seed_shops, seed_catalog, seed_orders, *EXTRA_SEEDERS]
 
 

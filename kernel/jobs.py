@@ -1,0 +1,199 @@
+"""The job skeleton every task uses: a recorded run (`JobRun`) and leases with an owner.
+
+A task body reads::
+
+    with run_job("shops.health", shop_id, lease=f"shops.connection:{shop_id}") as job:
+        if not connected:
+            job.skip("not connected")
+        job.counts = do_the_work()
+    return job.counts
+
+`run_job` records the run (succeeded, skipped with its reason, or failed with the error, which
+is re-raised so django-q2 sees it too), takes the lease before the body runs (another holder
+means the run is skipped) and releases it afterwards, whatever happened.
+
+A lease is a row in `kernel.Lease` keyed by what it protects. Taking it is a conditional write
+that works the same on SQLite and PostgreSQL; it carries a random owner token, and only that
+owner can extend or release it, so a worker whose lease lapsed (it was paused, or slow) can
+never free the lease of the worker that took over. A killed worker's lease simply lapses. Take
+leases outside a transaction: a lease row written inside one is invisible to other workers
+until it commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kernel.models import JobRun
+from kernel.models import Lease as LeaseRow
+
+log = logging.getLogger(__name__)
+
+
+class JobSkipped(Exception):
+    """Raised inside `job_run`/`run_job` to end a run as skipped (e.g. another run holds the lease)."""
+
+
+class LeaseLost(Exception):
+    """The lease lapsed and another worker holds it now: stop before doing more work."""
+
+
+@dataclass
+class Lease:
+    """A lease this worker holds (see the module docstring)."""
+
+    key: str
+    owner: str
+    until: datetime
+    seconds: float
+
+    def extend(self, seconds: float | None = None) -> None:
+        """Push the end out to `seconds` (default: the original length) from now, or raise
+        `LeaseLost` if another worker has taken the lease meanwhile."""
+        seconds = self.seconds if seconds is None else seconds
+        until = timezone.now() + timedelta(seconds=seconds)
+        if not LeaseRow.objects.filter(key=self.key, owner=self.owner).update(until=until):
+            raise LeaseLost(f"lease {self.key} was taken over by another worker")
+        self.until = until
+
+    def release(self) -> bool:
+        """Give the lease back; False if it had lapsed and another worker holds it now."""
+        deleted, _ = LeaseRow.objects.filter(key=self.key, owner=self.owner).delete()
+        return bool(deleted)
+
+    @property
+    def held(self) -> bool:
+        return LeaseRow.objects.filter(key=self.key, owner=self.owner, until__gt=timezone.now()).exists()
+
+
+def claim(key: str, seconds: float) -> Lease | None:
+    """Take the lease `key` for `seconds`, or None while another owner holds it."""
+    now = timezone.now()
+    owner = secrets.token_hex(16)
+    until = now + timedelta(seconds=seconds)
+    # A lapsed lease is taken over by a conditional UPDATE: of two workers racing for it, the
+    # second one's WHERE no longer matches once the first one's write is in.
+    if LeaseRow.objects.filter(key=key, until__lte=now).update(owner=owner, until=until, taken_at=now):
+        return Lease(key, owner, until, seconds)
+    try:
+        with transaction.atomic():
+            LeaseRow.objects.create(key=key, owner=owner, until=until, taken_at=now)
+    except IntegrityError:
+        return None
+    return Lease(key, owner, until, seconds)
+
+
+def is_held(key: str) -> bool:
+    """Whether some worker holds the lease `key` now (for pages: "a sync is running")."""
+    return LeaseRow.objects.filter(key=key, until__gt=timezone.now()).exists()
+
+
+def held_until(key: str) -> datetime | None:
+    return LeaseRow.objects.filter(key=key, until__gt=timezone.now()).values_list("until", flat=True).first()
+
+
+@contextmanager
+def job_run(job: str, shop_id: int | None = None, *, task_id: str = "") -> Iterator[JobRun]:
+    """Record a JobRun around a block; the block may update `run.counts` as it goes.
+
+    `JobSkipped` ends the run as skipped (and is not re-raised). Any other failure is recorded
+    with its message and re-raised, so django-q2 also sees it.
+    """
+    run = JobRun.objects.create(job=job, shop_id=shop_id, task_id=task_id)
+    try:
+        yield run
+    except JobSkipped as exc:
+        run.status, run.error = JobRun.Status.SKIPPED, str(exc)
+    except Exception as exc:
+        run.status, run.error = JobRun.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at", "counts"])
+        log.exception("job %s failed (shop_id=%s)", job, shop_id)
+        raise
+    else:
+        run.status = JobRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "counts"])
+
+
+class Job:
+    """What a task body holds inside `run_job`: its run, its counts and its leases."""
+
+    def __init__(self, run: JobRun) -> None:
+        self.run = run
+        self.leases: list[Lease] = []
+
+    @property
+    def counts(self) -> dict:
+        return self.run.counts
+
+    @counts.setter
+    def counts(self, value: dict) -> None:
+        self.run.counts = value
+
+    @property
+    def lease(self) -> Lease | None:
+        return self.leases[0] if self.leases else None
+
+    def skip(self, reason: str) -> NoReturn:
+        raise JobSkipped(reason)
+
+    def hold(self, key: str, seconds: float, *, busy: str | None = None) -> Lease:
+        """Take one more lease for the rest of the run, or skip the run while it is held."""
+        lease = claim(key, seconds)
+        if lease is None:
+            self.skip(busy or f"another worker holds {key}")
+        self.leases.append(lease)
+        return lease
+
+    def renew(self) -> None:
+        """Extend every lease of the run (long runs call this between steps)."""
+        for lease in self.leases:
+            lease.extend()
+
+
+@contextmanager
+def run_job(job: str, shop_id: int | None = None, *, lease: str | None = None, lease_seconds: float = 300,
+            busy: str | None = None, task_id: str = "") -> Iterator[Job]:
+    """The job skeleton: a recorded run, an optional lease held for the whole body, and the
+    lease released at the end whatever happened. See the module docstring."""
+    with job_run(job, shop_id, task_id=task_id) as run:
+        current = Job(run)
+        try:
+            if lease is not None:
+                current.hold(lease, lease_seconds, busy=busy)
+            yield current
+        finally:
+            for held in current.leases:
+                if not held.release():
+                    log.warning("job %s: lease %s had lapsed and was taken over", job, held.key)
+
+
+# --- column leases (kept until every app holds its leases in kernel.Lease) --------------------
+
+
+def claim_lease(model, pk: int, field: str, seconds: int) -> bool:
+    """Claim a lease on one row with a conditional UPDATE: True if this caller got it."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            model.objects.filter(pk=pk)
+            .filter(**{f"{field}__isnull": True})
+            .update(**{field: now + timedelta(seconds=seconds)})
+        ) or (
+            model.objects.filter(pk=pk, **{f"{field}__lt": now}).update(**{field: now + timedelta(seconds=seconds)})
+        )
+    return updated == 1
+
+
+def release_lease(model, pk: int, field: str) -> None:
+    model.objects.filter(pk=pk).update(**{field: None})

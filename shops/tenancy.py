@@ -1,0 +1,78 @@
+"""The only way seller views reach a shop and its objects.
+
+`shop_view` loads the shop named in the URL for the logged-in user: anyone who is not a member
+gets 404 (we do not even confirm the shop exists); a viewer who tries to change something gets
+403. Objects of a shop are then fetched with `get_for_shop`, which is scoped by shop.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from shops.models import Membership, Shop
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def get_membership(user, shop_id: int) -> Membership:
+    try:
+        return Membership.objects.select_related("shop").get(user=user, shop_id=shop_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such shop") from None
+
+
+def get_shop_for_user(request, shop_id: int, *, write: bool = False) -> Shop:
+    membership = get_membership(request.user, shop_id)
+    if write and not membership.can_write:
+        raise PermissionDenied("Your role in this shop is read-only.")
+    request.shop, request.membership = membership.shop, membership
+    return membership.shop
+
+
+def shop_view(view=None, *, write: bool = False, owner_only: bool = False):
+    """Decorate a view taking `shop_id`: login required, membership required.
+
+    Unsafe methods (POST, ...) always need a role that can write; `write=True` requires it for
+    every method (pages that only exist to change things); `owner_only` requires the owner.
+    """
+
+    def decorator(func):
+        @login_required
+        @wraps(func)
+        def wrapper(request, shop_id, *args, **kwargs):
+            needs_write = write or request.method not in SAFE_METHODS
+            shop = get_shop_for_user(request, shop_id, write=needs_write)
+            if owner_only and not request.membership.is_owner:
+                raise PermissionDenied("Only the shop's owner can do this.")
+            response = func(request, shop, *args, **kwargs)
+            remember_shop(request, response, shop)
+            return response
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def get_for_shop(queryset_or_model, shop: Shop, **lookup):
+    """Fetch one object of `shop` or 404: never an object of another shop."""
+    return get_object_or_404(queryset_or_model, shop=shop, **lookup)
+
+
+#: The shop a browser used last (the home page opens it). A cookie, so that a GET writes no row.
+LAST_SHOP_COOKIE = "portal_last_shop"
+
+
+def remember_shop(request, response, shop: Shop) -> None:
+    if request.COOKIES.get(LAST_SHOP_COOKIE) != str(shop.pk) and hasattr(response, "set_cookie"):
+        response.set_cookie(LAST_SHOP_COOKIE, str(shop.pk), max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+
+
+def last_shop_id(request) -> int | None:
+    """The shop this browser used last, as the cookie says (callers check the membership)."""
+    value = request.COOKIES.get(LAST_SHOP_COOKIE, "")
+    return int(value) if value.isdigit() else None
