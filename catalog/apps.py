@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from catalog.issues import catalog_issue_cards
-        from portal.issues import register_provider
+        from kernel.issues import register_provider
 
         register_provider(catalog_issue_cards)
 
@@ -16,3 +16,8 @@ class CatalogConfig(AppConfig):
         from shops.signals import shop_connected
 
         shop_connected.connect(queue_first_sync, dispatch_uid="catalog.queue_first_sync")
+
+        from catalog.models import Product
+        from shops.hooks import register_money_data
+
+        register_money_data(lambda shop: Product.objects.filter(shop=shop).exists())

@@ -7,7 +7,12 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from kernel.issues import register_provider
         from orders.issues import order_issue_cards
-        from portal.issues import register_provider
 
         register_provider(order_issue_cards)
+
+        from orders.models import Order
+        from shops.hooks import register_money_data
+
+        register_money_data(lambda shop: Order.objects.filter(shop=shop).exists())

@@ -3,8 +3,9 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin import ReadOnlyAdminMixin
 from shops import services
-from shops.models import ConnectAttempt, Membership, MetaConnection, Shop, ShopIssue
+from shops.models import AuditEvent, ConnectAttempt, Membership, MetaConnection, Shop, ShopIssue
 
 #: What staff may see of a connection: everything but the token (only whether it is set).
 CONNECTION_READONLY = [
@@ -187,3 +188,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "shop"]
     search_fields = ["user__email", "user__username", "shop__name"]
     raw_id_fields = ["user", "shop"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who changed what: every change made through a service, by sellers, staff and the system."""
+
+    list_display = ["created_at", "shop", "actor_label", "action", "target_type", "target_id", "summary"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["shop"]
+    search_fields = ["shop__name", "actor_label", "action", "target_id", "summary"]
+    date_hierarchy = "created_at"

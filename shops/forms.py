@@ -6,7 +6,8 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import CURRENCY_EXPONENTS
+from kernel.money import CURRENCY_EXPONENTS
+from shops.hooks import has_money_data
 from shops.models import Membership, Shop
 
 
@@ -27,7 +28,7 @@ class ShopProfileForm(forms.ModelForm):
         self.fields["timezone"].widget = forms.Select(choices=_timezone_choices())
         self.fields["country"].widget.attrs.update({"maxlength": 2, "autocomplete": "country", "size": 4})
         self.fields["currency"].widget.attrs.update({"maxlength": 3, "size": 5})
-        if self.instance.pk and _has_money_data(self.instance):
+        if self.instance.pk and has_money_data(self.instance):
             # Stored amounts are minor units of this currency: changing it would re-read them.
             self.fields["currency"].disabled = True
             self.fields["currency"].help_text = _(
@@ -88,11 +89,3 @@ class MembershipActionForm(forms.Form):
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = shop.memberships.select_related("user")
-
-
-def _has_money_data(shop) -> bool:
-    from catalog.models import Product
-    from orders.models import Order
-    from promotions.models import Discount
-
-    return any(model.objects.filter(shop=shop).exists() for model in (Product, Order, Discount))

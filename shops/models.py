@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.crypto import EncryptedTextField
+from kernel.crypto import EncryptedTextField
 
 
 def new_external_business_id() -> str:
@@ -66,6 +66,21 @@ class Membership(models.Model):
         return self.role == self.Role.OWNER
 
 
+class MetaConnectionQuerySet(models.QuerySet):
+    """The one place that says which connections can be used (STYLE: one home per concept)."""
+
+    def usable(self):
+        """Connected with a token: syncs and polls may call Meta with it."""
+        return self.filter(status=MetaConnection.Status.CONNECTED).exclude(access_token="")
+
+    def checkable(self):
+        """Holding a token that the health check should look at (connected, or waiting for a
+        reconnect that a fresh token may already have fixed)."""
+        return self.filter(
+            status__in=[MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT]
+        ).exclude(access_token="")
+
+
 class MetaConnection(models.Model):
     """The shop's link to Meta: one stored (encrypted) access token and the FBE assets."""
 
@@ -107,8 +122,10 @@ class MetaConnection(models.Model):
     # wizard's Verify step and the dashboard; issues are derived from the same check.
     checks = models.JSONField(default=list, blank=True)
     check_requested_at = models.DateTimeField(null=True, blank=True)
-    # Per-shop lease of the health task (portal.jobs.claim_lease).
+    # Per-shop lease of the health task (kernel.jobs.claim_lease).
     health_lease_until = models.DateTimeField(null=True, blank=True)
+
+    objects = MetaConnectionQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["status"], name="shops_conn_status_idx")]
@@ -122,7 +139,13 @@ class MetaConnection(models.Model):
 
     @property
     def is_connected(self) -> bool:
+        """The row-level twin of `MetaConnection.objects.usable()`."""
         return self.status == self.Status.CONNECTED and self.has_token
+
+    @property
+    def is_checkable(self) -> bool:
+        """The row-level twin of `MetaConnection.objects.checkable()`."""
+        return self.has_token and self.status in (self.Status.CONNECTED, self.Status.NEEDS_RECONNECT)
 
     @property
     def failed_checks(self) -> list[dict]:
@@ -208,3 +231,33 @@ class ShopIssue(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class AuditEvent(models.Model):
+    """Who changed what in a shop: one row per change a seller, staff member or the system made
+    through a service (`shops.audit.record`). Never holds a secret."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    #: who, as it read then ("alice", "staff:bob", "system", "Meta"): kept when the user is deleted
+    actor_label = models.CharField(max_length=150)
+    #: what happened, e.g. "product.update", "discount.end", "order.refund"
+    action = models.CharField(max_length=60)
+    #: the object, as "app_label.model" and its primary key
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    #: {"field": [before, after]} for updates; the values given for creations and actions
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="shops_audit_shop_idx"),
+            models.Index(fields=["target_type", "target_id"], name="shops_audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label}: {self.action} {self.target_type}#{self.target_id}"

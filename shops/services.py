@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shops.models import Membership, MetaConnection, Shop
-from shops.signals import shop_disconnected
+from shops.signals import shop_created, shop_disconnected
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ def create_shop(*, owner, **profile) -> Shop:
     shop = Shop.objects.create(**profile)
     Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
     MetaConnection.objects.create(shop=shop)
+    shop_created.send(sender=Shop, shop=shop)
     return shop
 
 

@@ -1,6 +1,9 @@
-"""Signals other apps listen to. Sent after the transaction that changed the connection has
-committed, with ids only (receivers usually queue a task).
+"""Signals other apps listen to. Except `shop_created`, they are sent after the transaction that
+changed the connection has committed, with ids only (receivers usually queue a task).
 
+- `shop_created(sender=Shop, shop)`: sent inside the transaction that creates the shop, so apps
+  create the rows a shop always needs (their sync state, feeds, settings) with it; a page never
+  has to create them on a GET.
 - `shop_connected(sender=Shop, shop_id, reconnect)`: a connect or reconnect through FBE
   succeeded; the catalog app queues the shop's first (or a fresh) full catalog sync.
 - `shop_disconnected(sender=Shop, shop_id, reason)`: the seller disconnected in the portal
@@ -11,5 +14,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+shop_created = Signal()
 shop_connected = Signal()
 shop_disconnected = Signal()
