@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from . import errors, services, webhooks
+from .actions.buyer import CHANNELS
 from .config import get_config, update_config
 from .control import ControlError, journal_rows, state_dict
 from .controls import orders as orders_control
-from .endpoints import orders as O
+from .endpoints.orders.common import ORDER, amount_str
+from .endpoints.orders.common import switches as order_switches
 from .forms import FaultForm, JournalFilterForm, SwitchesForm
 from .journal import mask
 from .models import Fault, Node, WebhookEvent
@@ -134,7 +136,7 @@ class PlaceOrderForm(forms.Form):
     function, whose errors are shown as messages."""
 
     cms_id = forms.ChoiceField(label=_lazy("Merchant settings"))
-    channel = forms.ChoiceField(label=_lazy("Channel"), choices=[(c, c) for c in orders_control.CHANNELS],
+    channel = forms.ChoiceField(label=_lazy("Channel"), choices=[(c, c) for c in CHANNELS],
                                 initial="instagram")
     currency = forms.CharField(label=_lazy("Currency"), initial="USD", max_length=3)
     state = forms.ChoiceField(label=_lazy("Initial state"), initial="CREATED",
@@ -187,12 +189,12 @@ def _retailer_ids(limit: int = 200) -> list[dict]:
 def _order_rows() -> list[dict]:
     names = {n.gid: n.data.get("name") or n.gid for n in Node.objects.of_type("business")}
     rows = []
-    for order in Node.objects.of_type(O.ORDER).order_by("-pk")[:ORDER_ROWS]:
+    for order in Node.objects.of_type(ORDER).order_by("-pk")[:ORDER_ROWS]:
         data = order.data
         shipped = sum(line.get("shipped", 0) for line in data.get("items", []))
         rows.append({"id": order.gid, "cms_id": order.parent_id, "business": names.get(order.business_id, ""),
                      "state": data.get("state"), "currency": data.get("currency"),
-                     "total": O.amount_str(data["totals"]["total"], data["currency"]), "shipped": shipped})
+                     "total": amount_str(data["totals"]["total"], data["currency"]), "shipped": shipped})
     return rows
 
 
@@ -205,7 +207,7 @@ def orders_context(request: HttpRequest) -> dict:
         "order_error": (draft or {}).get("error"),
         "order_rows": _order_rows(),
         "retailer_ids": _retailer_ids(),
-        "orders_removed": bool(O.switches().get("removed")),
+        "orders_removed": bool(order_switches().get("removed")),
         "has_merchants": bool(merchants),
     }
 

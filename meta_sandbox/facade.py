@@ -42,27 +42,27 @@ def default_scopes() -> list[str]:
 
 def register_order_app(cms_id: str, app_id: str) -> None:
     """Released orders of this commerce account wait in CREATED for `app_id` from now on."""
-    from .endpoints import orders
+    from .endpoints.orders.listing import register_app
 
-    orders.register_app(_node(cms_id, "commerce_merchant_settings"), str(app_id))
+    register_app(_node(cms_id, "commerce_merchant_settings"), str(app_id))
 
 
 def has_orders(cms_id: str) -> bool:
-    from .endpoints import orders
+    from .endpoints.orders.state import find_orders
 
-    return orders.find_orders(cms_id=cms_id).exists()
+    return find_orders(cms_id=cms_id).exists()
 
 
 def count_orders(cms_id: str, *, state: str | None = None) -> int:
-    from .endpoints import orders
+    from .endpoints.orders.state import find_orders
 
-    return orders.find_orders(cms_id=cms_id, state=state).count()
+    return find_orders(cms_id=cms_id, state=state).count()
 
 
 def place_orders(cms_id: str, spec: dict, count: int = 1) -> list[str]:
     """The buyer places `count` orders described by `spec` (docs/sandbox.md, "orders"): the same
     as `POST _control/orders`. Returns the new orders' ids."""
-    from .controls.orders import place_orders as place
+    from .actions.buyer import place_orders as place
 
     return [node.gid for node in place(_node(cms_id, "commerce_merchant_settings"), spec, count)]
 

@@ -26,19 +26,20 @@ from django.urls import path
 from django.utils import timezone
 
 from ..control import ControlError, _node_or_404, control
-from ..endpoints import catalog as C
+from ..endpoints.catalog.products import products_of
+from ..endpoints.catalog.validation import DEFAULT_SWITCH, DIAGNOSTIC_TYPES, SWITCH, _price_minor
 from ..models import Node, Switch
 
 MODES = ("reject", "flag", "policy")
 
 
 def _switch() -> dict:
-    row = Switch.objects.filter(key=C.SWITCH).first()
-    return {**C.DEFAULT_SWITCH, **(row.value if row and isinstance(row.value, dict) else {})}
+    row = Switch.objects.filter(key=SWITCH).first()
+    return {**DEFAULT_SWITCH, **(row.value if row and isinstance(row.value, dict) else {})}
 
 
 def _save(value: dict) -> dict:
-    Switch.objects.update_or_create(key=C.SWITCH, defaults={"value": value})
+    Switch.objects.update_or_create(key=SWITCH, defaults={"value": value})
     return value
 
 
@@ -98,7 +99,7 @@ def products(request, body, catalog_id: str):
         with transaction.atomic():
             made = Node.objects.bulk_create([
                 Node(type="product", business_id=catalog.business_id, parent_id=catalog.gid, key=str(i["id"]),
-                     data={**{k: v for k, v in i.items() if k != "id"}, "price_minor": C._price_minor(i.get("price")),
+                     data={**{k: v for k, v in i.items() if k != "id"}, "price_minor": _price_minor(i.get("price")),
                            "_catalog": catalog.gid}) for i in items])
         return {"created": len(made)}
     qs = Node.objects.filter(type="product", parent_id=catalog.gid).order_by("pk")
@@ -120,7 +121,7 @@ def review(request, body, catalog_id: str):
         raise ControlError("review_status must be approved, outdated, pending or rejected")
     changed = 0
     with transaction.atomic():
-        for node in C.products_of(catalog.gid).filter(key__in=[str(i) for i in ids]):
+        for node in products_of(catalog.gid).filter(key__in=[str(i) for i in ids]):
             node.data["review_status"] = status
             node.data["review_rejection_reasons"] = list(body.get("reasons") or (
                 ["SHOPS_POLICY_VIOLATION"] if status == "rejected" else []))
@@ -159,8 +160,8 @@ def diagnostics(request, body, catalog_id: str):
     normalised = []
     for group in groups:
         kind = group.get("type", "ATTRIBUTES_MISSING")
-        if kind not in C.DIAGNOSTIC_TYPES:
-            raise ControlError(f"type must be one of {', '.join(C.DIAGNOSTIC_TYPES)}")
+        if kind not in DIAGNOSTIC_TYPES:
+            raise ControlError(f"type must be one of {', '.join(DIAGNOSTIC_TYPES)}")
         normalised.append({"type": kind, "title": group.get("title") or kind.replace("_", " ").capitalize(),
                            "subtitle": group.get("subtitle", ""), "error_code": group.get("error_code") or kind,
                            "severity": group.get("severity", "MUST_FIX"),

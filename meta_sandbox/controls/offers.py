@@ -17,41 +17,42 @@ from django.db import transaction
 from django.urls import path
 
 from ..control import ControlError, _node_or_404, control
-from ..endpoints import offers as F
+from ..endpoints.offers.common import FEED, UPLOAD, offers_of, save_switch, switch
+from ..endpoints.offers.processing import process
 from ..models import Node
 
 
 @control("GET", "POST", "DELETE")
 def reject_view(request, body):
-    current = F.switch()
+    current = switch()
     if request.method == "POST":
         if not body.get("offer_id"):
             raise ControlError("offer_id (a glob) is required")
         rule = {k: str(body[k]) for k in ("offer_id", "message", "summary", "column", "catalog_id") if body.get(k)}
         current["reject"] = [*current.get("reject", []), rule]
-        F.save_switch(current)
+        save_switch(current)
     elif request.method == "DELETE":
         current["reject"] = []
-        F.save_switch(current)
+        save_switch(current)
     return {"rules": current.get("reject", [])}
 
 
 @control("GET", "POST")
 def config_view(request, body):
-    current = F.switch()
+    current = switch()
     if request.method == "POST" and "manual_processing" in body:
         current["manual_processing"] = bool(body["manual_processing"])
-        F.save_switch(current)
+        save_switch(current)
     return current
 
 
 @control("POST")
 def process_view(request, body, upload_id: str):
     with transaction.atomic():
-        upload = _node_or_404(upload_id, F.UPLOAD)
+        upload = _node_or_404(upload_id, UPLOAD)
         if upload.data.get("end_time"):
             raise ControlError(f"upload {upload_id} is already processed")
-        F.process(upload)
+        process(upload)
         return {"id": upload.gid, **{k: v for k, v in upload.data.items() if k != "content"}}
 
 
@@ -65,16 +66,16 @@ def _catalog(request) -> Node:
 @control("GET")
 def offers_view(request, body):
     catalog = _catalog(request)
-    return {"data": [{"id": n.gid, **n.data} for n in F.offers_of(catalog.gid).order_by("key")]}
+    return {"data": [{"id": n.gid, **n.data} for n in offers_of(catalog.gid).order_by("key")]}
 
 
 @control("GET")
 def feeds_view(request, body):
     catalog = _catalog(request)
     feeds = []
-    for feed in Node.objects.of_type(F.FEED).filter(parent_id=catalog.gid).order_by("pk"):
+    for feed in Node.objects.of_type(FEED).filter(parent_id=catalog.gid).order_by("pk"):
         uploads = [{"id": u.gid, **{k: v for k, v in u.data.items() if k != "content"}}
-                   for u in Node.objects.of_type(F.UPLOAD).filter(parent_id=feed.gid).order_by("pk")]
+                   for u in Node.objects.of_type(UPLOAD).filter(parent_id=feed.gid).order_by("pk")]
         feeds.append({"id": feed.gid, **feed.data, "uploads": uploads})
     return {"data": feeds}
 

@@ -13,68 +13,24 @@
 - `POST orders/removed`: `{"removed": true}` plays the world after 2026-10-27, where every
   order call answers code 12 on every version.
 
-The spec of `POST orders` (amounts as decimal strings in the order's currency):
-
-    {"cms_id": "...", "channel": "instagram", "currency": "USD", "state": "CREATED",
-     "items": [{"retailer_id": "TEA-1", "quantity": 2, "price": "12.00", "product_name": "Tea"}],
-     "shipping": {"name": "Standard", "reference_id": "std", "price": "5.00", "min_days": 3, "max_days": 5},
-     "tax_rate": "8.25",
-     "discounts": [
-        {"type": "item", "retailer_id": "TEA-1", "amount_off": "1.00"},          # or percent_off
-        {"type": "order", "amount_off": "5.00", "sponsor": "merchant"},           # spread over lines
-        {"type": "order", "percent_off": "10", "sponsor": "facebook"},            # Meta-funded
-        {"type": "free_shipping"},
-        {"type": "bxgy", "retailer_id": "TEA-1", "get_quantity": 1, "percent_off": "100"}],
-     "buyer": {"name": "Ada L", "email": "...", "email_remarketing_option": false, "phone_number": "..."},
-     "address": {"name": "Ada L", "street1": "1 Main St", "city": "Austin", "state": "TX", ...},
-     "processing_minutes": 30, "count": 1}
+The spec of `POST orders` is in meta_sandbox/actions/buyer.py.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
-
 from django.db import transaction
 from django.urls import path
-from django.utils import timezone
-
-from kernel.money import Money, allocate
 
 from .. import errors
+from ..actions.buyer import place_orders
 from ..control import ControlError, control
-from ..endpoints import orders as O
+from ..endpoints.orders.cancellations import cancel
+from ..endpoints.orders.common import ORDER, set_removed
+from ..endpoints.orders.listing import release
+from ..endpoints.orders.refunds import refund
+from ..endpoints.orders.returns import create_return
+from ..endpoints.orders.state import find_orders, state_of
 from ..models import Node
-
-CHANNELS = ("facebook", "instagram")
-DEFAULT_BUYER = {"name": "Ada Lovelace", "email": "", "email_remarketing_option": False,
-                 "phone_number": "+15125550100"}
-DEFAULT_ADDRESS = {"name": "Ada Lovelace", "first_name": "Ada", "last_name": "Lovelace", "street1": "1 Main St",
-                   "street2": "", "city": "Austin", "state": "TX", "postal_code": "78701", "country": "US"}
-BULK_BATCH = 1000
-
-
-def _money(value, currency: str, what: str) -> int:
-    if value in (None, ""):
-        raise ControlError(f"{what} is required")
-    try:
-        money = Money.from_decimal(str(value), currency)
-    except (TypeError, ValueError) as exc:
-        raise ControlError(f"{what}: {exc}")
-    if money.minor < 0:
-        raise ControlError(f"{what} must not be negative")
-    return money.minor
-
-
-def _percent(value, what: str) -> Decimal:
-    try:
-        rate = Decimal(str(value))
-    except InvalidOperation:
-        raise ControlError(f"{what} must be a decimal percentage such as '10'")
-    if not 0 <= rate <= 100:
-        raise ControlError(f"{what} must lie between 0 and 100")
-    return rate
 
 
 def _cms(body: dict) -> Node:
@@ -92,7 +48,7 @@ def _cms(body: dict) -> Node:
 
 
 def _order(order_id: str) -> Node:
-    order = Node.objects.of_type(O.ORDER).filter(pk=Node.pk_from_gid(order_id) or 0).first()
+    order = Node.objects.of_type(ORDER).filter(pk=Node.pk_from_gid(order_id) or 0).first()
     if order is None:
         raise ControlError(f"no order {order_id}", 404)
     return order
@@ -114,221 +70,13 @@ def _graph_errors(fn):
     return wrapper
 
 
-# --- placing orders -------------------------------------------------------------------------------
-
-
-def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None = None) -> dict:
-    """The stored data of one order placed by the buyer (validated; amounts in minor units)."""
-    currency = str(spec.get("currency") or "USD").upper()
-    try:
-        Money.zero(currency)
-    except ValueError as exc:
-        raise ControlError(str(exc))
-    channel = spec.get("channel") or "instagram"
-    if channel not in CHANNELS:
-        raise ControlError(f"channel must be one of {', '.join(CHANNELS)}")
-    state = spec.get("state") or "CREATED"
-    if state not in ("FB_PROCESSING", "CREATED"):
-        raise ControlError("state must be FB_PROCESSING or CREATED (a buyer places new orders)")
-    raw_items = spec.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        raise ControlError("items must be a non-empty list of {retailer_id, quantity, price}")
-    if products is None:
-        products = _catalog_products(cms, [str(i.get("retailer_id") or "") for i in raw_items])
-    lines = []
-    for k, raw in enumerate(raw_items):
-        retailer_id = str(raw.get("retailer_id") or "")
-        if not retailer_id:
-            raise ControlError(f"items[{k}].retailer_id is required")
-        quantity = raw.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise ControlError(f"items[{k}].quantity must be a positive integer")
-        product = products.get(retailer_id)
-        list_price = _money(raw.get("price"), currency, f"items[{k}].price")
-        name = raw.get("product_name") or (product.data.get("name") if product else None) or retailer_id
-        lines.append(_line(retailer_id, quantity, list_price, name, product.gid if product else None))
-    promotions: list[dict] = []
-    shipping_spec = spec.get("shipping") or {"name": "Standard", "reference_id": "standard", "price": "0"}
-    shipping_list = _money(shipping_spec.get("price", "0"), currency, "shipping.price")
-    shipping_charged = shipping_list
-    order_level: list[tuple[dict, int]] = []
-    for k, discount in enumerate(spec.get("discounts") or []):
-        kind = discount.get("type")
-        campaign = discount.get("campaign_name") or ""
-        code = discount.get("coupon_code") or ""
-        if kind == "item":
-            targets = [line for line in lines if line["retailer_id"] == discount.get("retailer_id") and
-                       not line.get("bxgy")]
-            if not targets:
-                raise ControlError(f"discounts[{k}]: no line with retailer_id {discount.get('retailer_id')}")
-            promo = _promotion(campaign or "Item discount", code, "item_level", "merchant")
-            total = 0
-            for line in targets:
-                off = _unit_off(discount, line["list_price"], currency, k)
-                line["ppu"] = line["list_price"] - off
-                line["promos"].append({"promotion_id": promo["promotion_id"], "amount": off * line["quantity"]})
-                total += off * line["quantity"]
-            promotions.append({**promo, "amount": total})
-        elif kind == "bxgy":
-            source = next((line for line in lines if line["retailer_id"] == discount.get("retailer_id")), None)
-            if source is None:
-                raise ControlError(f"discounts[{k}]: no line with retailer_id {discount.get('retailer_id')}")
-            get = discount.get("get_quantity", 1)
-            if isinstance(get, bool) or not isinstance(get, int) or get < 1:
-                raise ControlError(f"discounts[{k}].get_quantity must be a positive integer")
-            rate = _percent(discount.get("percent_off", "100"), f"discounts[{k}].percent_off")
-            off = Money(source["list_price"], currency).percent_off(rate).minor
-            promo = _promotion(campaign or "Buy one, get one", code, "item_level", "merchant")
-            free = _line(source["retailer_id"], get, source["list_price"], source["product_name"], source["product_id"])
-            free["ppu"] = source["list_price"] - off
-            free["bxgy"] = True
-            free["promos"].append({"promotion_id": promo["promotion_id"], "amount": off * get})
-            lines.append(free)
-            promotions.append({**promo, "amount": off * get})
-        elif kind == "order":
-            sponsor = discount.get("sponsor") or "merchant"
-            if sponsor not in ("merchant", "facebook"):
-                raise ControlError(f"discounts[{k}].sponsor must be merchant or facebook")
-            default_name = "Meta-funded discount" if sponsor == "facebook" else "Order discount"
-            promo = _promotion(campaign or default_name, code, "order_level", sponsor)
-            order_level.append((promo, k))
-        elif kind == "free_shipping":
-            promo = _promotion(campaign or "Free shipping", code, "order_level", "merchant")
-            promo["target_type"] = "shipping"
-            promotions.append({**promo, "amount": shipping_list})
-            shipping_charged = 0
-        else:
-            raise ControlError(f"discounts[{k}].type must be item, order, free_shipping or bxgy")
-    # Order-level offers on items: largest remainder over the line totals (after item offers).
-    for promo, k in order_level:
-        discount = (spec.get("discounts") or [])[k]
-        base = sum(O.line_total(line) for line in lines)
-        if discount.get("amount_off") not in (None, ""):
-            off = _money(discount["amount_off"], currency, f"discounts[{k}].amount_off")
-        else:
-            off = Money(base, currency).percent_off(_percent(discount.get("percent_off"),
-                                                             f"discounts[{k}].percent_off")).minor
-        shares = allocate(off, [O.line_total(line) for line in lines]) if base else [0] * len(lines)
-        for line, share in zip(lines, shares, strict=True):
-            if share:
-                line["order_shares"][promo["promotion_id"]] = share
-                line["share_sponsor"][promo["promotion_id"]] = promo["sponsor"]
-        for line in lines:
-            if sum(line["order_shares"].values()) > O.line_total(line):
-                raise ControlError(f"discounts[{k}]: the order discounts exceed the items' value")
-        promotions.append({**promo, "amount": off, "applied_after_tax": promo["sponsor"] == "facebook"})
-    rate = _percent(spec.get("tax_rate", "0"), "tax_rate")
-    for line in lines:
-        line["tax"] = _tax(O.line_value(line), rate)
-    shipping_tax = _tax(shipping_charged, rate)
-    items_total = sum(O.line_total(line) for line in lines)
-    seller_off = sum(O.seller_share(line) for line in lines)
-    meta_off = sum(O.meta_share(line) for line in lines)
-    tax = sum(line["tax"] for line in lines) + shipping_tax
-    total = items_total - seller_off + shipping_charged + tax
-    now = timezone.now()
-    processing = spec.get("processing_minutes", 30)
-    release_ts = int((now + timedelta(minutes=float(processing))).timestamp()) if state == "FB_PROCESSING" else None
-    if state == "CREATED" and not cms.data.get("order_management_apps"):
-        state = "IN_PROGRESS"  # no order management app: Commerce Manager takes the order
-    buyer = {**DEFAULT_BUYER, **(spec.get("buyer") or {})}
-    if n:
-        buyer["name"] = f"{buyer['name']} {n}"
-    if not buyer.get("email"):
-        buyer["email"] = f"{secrets.token_hex(4)}@marketplace.facebook.com"
-    data = {
-        "state": state,
-        "channel": channel,
-        "currency": currency,
-        "created": O.iso(now),
-        "last_updated": O.iso(now),
-        "updated_ts": int(now.timestamp()),
-        "release_ts": release_ts,
-        "merchant_order_id": "",
-        "ship_by_date": (now + timedelta(days=3)).strftime("%Y-%m-%d"),
-        "is_test_order": bool(spec.get("is_test_order", True)),
-        "buyer": buyer,
-        "address": {**DEFAULT_ADDRESS, "name": buyer["name"], **(spec.get("address") or {})},
-        "shipping_option": {"name": shipping_spec.get("name") or "Standard",
-                            "reference_id": shipping_spec.get("reference_id") or "standard",
-                            "price": shipping_list, "min_days": shipping_spec.get("min_days", 3),
-                            "max_days": shipping_spec.get("max_days", 5)},
-        "shipping_tax": shipping_tax,
-        "tax_remitted": bool(spec.get("tax_remitted", True)),
-        "items": lines,
-        "promotions": promotions,
-        "totals": {"items": items_total, "order_discount": seller_off, "shipping": shipping_charged, "tax": tax,
-                   "total": total, "facebook_paid": meta_off, "buyer_paid": total - meta_off},
-        "refunded": {"subtotal": 0, "shipping": 0, "tax": 0, "deductions": 0, "total": 0},
-        "acks": [],
-    }
-    return data
-
-
-def _line(retailer_id: str, quantity: int, list_price: int, name: str, product_id: str | None) -> dict:
-    return {"id": O.new_item_id(), "retailer_id": retailer_id, "product_id": product_id or O.new_item_id()[:15],
-            "product_name": name, "quantity": quantity, "list_price": list_price, "ppu": list_price, "tax": 0,
-            "promos": [], "order_shares": {}, "share_sponsor": {}, "shipped": 0, "cancelled": 0, "refunded_qty": 0,
-            "refunded_amount": 0, "allocated": 0}
-
-
-def _promotion(campaign: str, code: str, granularity: str, sponsor: str) -> dict:
-    return {"promotion_id": O.new_promotion_id(), "retailer_id": code or "", "campaign_name": campaign,
-            "coupon_code": code or "", "sponsor": sponsor, "target_granularity": granularity,
-            "applied_after_tax": sponsor == "facebook"}
-
-
-def _unit_off(discount: dict, list_price: int, currency: str, k: int) -> int:
-    if discount.get("amount_off") not in (None, ""):
-        off = _money(discount["amount_off"], currency, f"discounts[{k}].amount_off")
-    else:
-        off = Money(list_price, currency).percent_off(_percent(discount.get("percent_off"),
-                                                                f"discounts[{k}].percent_off")).minor
-    if off > list_price:
-        raise ControlError(f"discounts[{k}]: the discount is larger than the price")
-    return off
-
-
-def _tax(base: int, rate: Decimal) -> int:
-    # Half up to the minor unit, on non-negative amounts.
-    return int((Decimal(base) * rate / 100 + Decimal("0.5")) // 1) if base > 0 else 0
-
-
-def _catalog_products(cms: Node, retailer_ids: list[str]) -> dict[str, Node]:
-    """Products of the merchant's sandbox catalog with these retailer ids, when they exist."""
-    catalog_ids = [Node.pk_from_gid(gid) for gid in cms.data.get("catalog_ids", [])]
-    gids = [str(Node(pk=pk).gid) for pk in catalog_ids if pk]
-    if not gids:
-        return {}
-    found = Node.objects.of_type("product").filter(parent_id__in=gids, key__in=retailer_ids)
-    return {node.key: node for node in found}
-
-
-def place_orders(cms: Node, spec: dict, count: int = 1) -> list[Node]:
-    """Place `count` orders like `spec` (bulk inserts for large counts)."""
-    created: list[Node] = []
-    batch: list[Node] = []
-    raw_items = spec.get("items") if isinstance(spec.get("items"), list) else []
-    products = _catalog_products(cms, [str(i.get("retailer_id") or "") for i in raw_items if isinstance(i, dict)])
-    for n in range(count):
-        data = build_order_data(cms, spec, n=n + 1 if count > 1 else 0, products=products)
-        batch.append(Node(type=O.ORDER, business_id=cms.business_id, parent_id=cms.gid, data=data))
-        if len(batch) >= BULK_BATCH:
-            created.extend(Node.objects.bulk_create(batch))
-            batch = []
-    if batch:
-        created.extend(Node.objects.bulk_create(batch))
-    O.count_processing(cms, sum(1 for node in created if node.data["state"] == "FB_PROCESSING"))
-    return created
-
-
 # --- views ----------------------------------------------------------------------------------------
 
 
 @control("GET", "POST")
 def orders_view(request, body):
     if request.method == "GET":
-        qs = O.find_orders(cms_id=request.GET.get("cms_id"), business_id=request.GET.get("business_id"),
+        qs = find_orders(cms_id=request.GET.get("cms_id"), business_id=request.GET.get("business_id"),
                            state=request.GET.get("state"))
         return {"data": [{"id": n.gid, "state": n.data["state"], "merchant_order_id": n.data.get("merchant_order_id")}
                          for n in qs]}
@@ -340,12 +88,12 @@ def orders_view(request, body):
         placed = place_orders(cms, body, count)
         if count > 20:
             return {"count": len(placed), "ids": [n.gid for n in placed]}
-        return {"count": len(placed), "data": [O.state_of(n) for n in placed]}
+        return {"count": len(placed), "data": [state_of(n) for n in placed]}
 
 
 @control("GET")
 def order_view(request, body, order_id: str):
-    return O.state_of(_order(order_id))
+    return state_of(_order(order_id))
 
 
 @control("POST")
@@ -354,10 +102,10 @@ def release_view(request, body, order_id: str):
     with transaction.atomic():
         order = _lock(_order(order_id))
         try:
-            O.release(order)
+            release(order)
         except ValueError as exc:
             raise ControlError(str(exc))
-        return O.state_of(order)
+        return state_of(order)
 
 
 @control("POST")
@@ -369,8 +117,8 @@ def buyer_cancel_view(request, body, order_id: str):
             raise ControlError("a completed order cannot be cancelled by the buyer")
         reason = {"reason_code": "CUSTOMER_REQUESTED",
                   "reason_description": body.get("reason_description") or "Buyer cancelled the order"}
-        node = O.cancel(order, items=body.get("items"), reason=reason, restock=True, initiator="buyer")
-        return {"cancellation_id": node.gid, **O.state_of(order)}
+        node = cancel(order, items=body.get("items"), reason=reason, restock=True, initiator="buyer")
+        return {"cancellation_id": node.gid, **state_of(order)}
 
 
 @control("POST")
@@ -378,9 +126,9 @@ def buyer_cancel_view(request, body, order_id: str):
 def return_request_view(request, body, order_id: str):
     with transaction.atomic():
         order = _lock(_order(order_id))
-        ret = O.create_return(order, items=body.get("items") or [], status="REQUESTED",
+        ret = create_return(order, items=body.get("items") or [], status="REQUESTED",
                               message=body.get("message") or "", initiator="buyer")
-        return {"return_id": ret.gid, **O.state_of(order)}
+        return {"return_id": ret.gid, **state_of(order)}
 
 
 @control("POST")
@@ -388,17 +136,17 @@ def return_request_view(request, body, order_id: str):
 def meta_refund_view(request, body, order_id: str):
     with transaction.atomic():
         order = _lock(_order(order_id))
-        node = O.refund(order, reason_code=body.get("reason_code") or "FACEBOOK_INITIATED",
+        node = refund(order, reason_code=body.get("reason_code") or "FACEBOOK_INITIATED",
                         reason_text=body.get("reason_text") or "Refunded by Meta support",
                         items=body.get("items"), shipping=body.get("shipping"))
-        return {"refund_id": node.gid, **O.state_of(order)}
+        return {"refund_id": node.gid, **state_of(order)}
 
 
 @control("POST")
 def removed_view(request, body):
     """`{"removed": true}`: every order call answers code 12 on every version."""
     with transaction.atomic():
-        return O.set_removed(bool(body.get("removed", True)))
+        return set_removed(bool(body.get("removed", True)))
 
 
 urlpatterns = [

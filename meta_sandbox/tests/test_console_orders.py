@@ -8,7 +8,8 @@ import json
 import pytest
 from django.test import Client
 
-from meta_sandbox.endpoints import orders as O
+from meta_sandbox.endpoints.orders.common import ORDER
+from meta_sandbox.endpoints.orders.common import switches as order_switches
 from meta_sandbox.models import Node
 from meta_sandbox.orders_testing import OrdersControl
 
@@ -46,7 +47,7 @@ def messages_of(response) -> list[str]:
 def place(staff_client, cms_id: str, **overrides) -> str:
     response = staff_client.post(ORDERS, form(cms_id, **overrides), follow=True)
     assert response.redirect_chain == [("/graph-sandbox/console/#orders", 302)]
-    order_id = Node(pk=Node.objects.of_type(O.ORDER).latest("pk").pk).gid
+    order_id = Node(pk=Node.objects.of_type(ORDER).latest("pk").pk).gid
     [message] = messages_of(response)
     assert message.startswith(f"Order {order_id} placed ("), message
     return order_id
@@ -77,8 +78,8 @@ def test_the_orders_panel_is_staff_only(db, django_user_model):
                     ORDERS + "/1/return-request", ORDERS + "/1/meta-refund"):
             response = client.post(url, {"removed": "1"})
             assert response.status_code == 302 and "/admin/login/" in response["Location"], url
-    assert not O.switches().get("removed")
-    assert not Node.objects.of_type(O.ORDER).exists()
+    assert not order_switches().get("removed")
+    assert not Node.objects.of_type(ORDER).exists()
 
 
 def test_actions_need_a_post_and_a_csrf_token(sandbox, biz, django_user_model):
@@ -87,7 +88,7 @@ def test_actions_need_a_post_and_a_csrf_token(sandbox, biz, django_user_model):
     client.force_login(user)
     assert client.get(ORDERS).status_code == 405
     assert client.post(ORDERS, form(biz["commerce_merchant_settings_id"])).status_code == 403
-    assert not Node.objects.of_type(O.ORDER).exists()
+    assert not Node.objects.of_type(ORDER).exists()
     html = client.get(CONSOLE).content.decode()
     assert 'id="orders"' in html and 'name="csrfmiddlewaretoken"' in html
 
@@ -157,7 +158,7 @@ def test_an_invalid_order_shows_the_control_calls_error_and_keeps_the_form(sandb
         response = staff_client.post(ORDERS, bad, follow=True)
         assert response.status_code == 200
         assert any(error in m for m in messages_of(response)), (error, messages_of(response))
-    assert not Node.objects.of_type(O.ORDER).exists()
+    assert not Node.objects.of_type(ORDER).exists()
 
 
 def test_release_moves_fb_processing_on_and_refuses_twice(sandbox, biz, orders, staff_client):
@@ -213,13 +214,13 @@ def test_return_request_and_meta_refund_need_shipped_items(sandbox, graph, biz, 
 def test_the_removed_switch(sandbox, graph, biz, orders, staff_client):
     cms = biz["commerce_merchant_settings_id"]
     staff_client.post(ORDERS + "/removed", {"removed": "1"})
-    assert O.switches()["removed"] is True
+    assert order_switches()["removed"] is True
     answer = graph.get(f"{cms}/commerce_orders", token=biz["access_token"], version=V)
     assert answer.json()["error"]["code"] == 12
     html = staff_client.get(CONSOLE).content.decode()
     assert "Bring the order API back" in html
     staff_client.post(ORDERS + "/removed", {"removed": "0"})
-    assert O.switches()["removed"] is False
+    assert order_switches()["removed"] is False
     assert graph.get(f"{cms}/commerce_orders", token=biz["access_token"], version=V).status_code == 200
 
 

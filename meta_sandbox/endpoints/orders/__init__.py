@@ -1,0 +1,57 @@
+"""Commerce orders: Meta's Order Management API as it was on v21-v25 (META_API §3).
+
+Meta blocked these endpoints on v26+ and removed them from every version on 2026-10-27
+(META_API §0). The sandbox plays both worlds: on v26+ paths every order call answers code 12
+("deprecated for versions v26.0 and higher"); with the control switch `orders.removed` on
+(`POST _control/orders/removed`), every version answers code 12 "removed".
+
+What lives where (modules of this package):
+- `common` (enums, ids, node helpers, the version gate), `figures` (the money of one line),
+  `order_node` (the order and its items), `children` (shipments, payments, cancellations,
+  refunds and returns as nodes), `listing`, `acknowledge`, `items` (addressing lines),
+  `shipments`, `cancellations`, `refunds`, `returns`, `state` (full state for the control
+  API), `gates` (v26+ on the edges; imported last, once every edge is registered).
+- An order is a Node of type `commerce_order` (parent: the commerce merchant settings, key: the
+  merchant_order_reference once acknowledged). Its lines live in `data["items"]` with their own
+  ids (needed as `item_id` for buy-X-get-Y orders, where one product sits on two lines). Amounts
+  are stored as integer minor units and rendered as Meta's decimal strings.
+- Shipments, their payments (one per fulfilment), cancellations, refunds and returns are Nodes
+  whose parent is the order; their `items` are non-paged edges, so `fields=refunds{items{...}}`
+  nests like Meta's.
+- The buyer and Meta as actors (placing orders with every discount type, buyer cancellations,
+  return requests, Meta-initiated refunds) are in meta_sandbox/controls/orders.py.
+
+Money (the rules both sides must agree on to the minor unit; docs/performance.md has none of
+this — see the module docstring of orders/money.py in the portal for the same rules):
+- `price_per_unit` is net of item-level offers. An order-level offer on items is spread over
+  the lines by largest remainder of their totals (`kernel.money.allocate`) and over a line's
+  units by Meta's cumulative rule (`promotions.allocation.allocate_per_unit_meta`), reported as
+  `promotion_allocations` on payments (one per fulfilment) and cancellations.
+- A line's refundable value is its total minus its share of seller-funded order-level offers;
+  Meta-funded offers (sponsor `facebook`, applied after tax) are paid to the seller by Meta and
+  refunds return that part to Meta (`refund_amount_split`).
+- Tax is estimated per line on the refundable value (and on shipping) at the order's rate,
+  rounded half up; a refund returns tax in proportion to the value refunded (cumulative, exact
+  when the line is refunded in full).
+- Orders with order-level offers on items accept amount-based refunds only (META_API §3.10).
+"""
+
+from __future__ import annotations
+
+from . import (  # noqa: F401  (each module registers its node types, edges and routes)
+    acknowledge,
+    cancellations,
+    children,
+    common,
+    figures,
+    items,
+    listing,
+    order_node,
+    refunds,
+    returns,
+    shipments,
+    state,
+)
+from .gates import gate_edge_routes
+
+gate_edge_routes()  # last: once every order edge is registered

@@ -1,0 +1,89 @@
+"""The money of one order line: totals, shares of order-level offers, units left, refundable value."""
+
+from __future__ import annotations
+
+from promotions.allocation import allocate_per_unit_meta
+
+from ...models import Node
+from .common import amount, currency_of
+
+# --- money of one order ---------------------------------------------------------------------------
+
+
+def line_total(item: dict) -> int:
+    return item["ppu"] * item["quantity"]
+
+
+def seller_share(item: dict) -> int:
+    return sum(v for pid, v in item.get("order_shares", {}).items() if item.get("share_sponsor", {}).get(pid) != "facebook")
+
+
+def meta_share(item: dict) -> int:
+    return sum(v for pid, v in item.get("order_shares", {}).items() if item.get("share_sponsor", {}).get(pid) == "facebook")
+
+
+def line_value(item: dict) -> int:
+    """What the line is worth to the seller before tax: refundable in full."""
+    return line_total(item) - seller_share(item)
+
+
+def cumulative(total: int, whole: int, part: int) -> int:
+    """`total` in proportion part/whole, rounded down, exact when part == whole."""
+    if whole <= 0 or part >= whole:
+        return total if part >= whole else 0
+    return total * part // whole
+
+
+def units_share(total: int, quantity: int, start: int, count: int) -> int:
+    """Meta's cumulative per-unit split of `total`, units start..start+count (0-based)."""
+    if count <= 0 or total == 0:
+        return 0
+    return sum(allocate_per_unit_meta(total, quantity)[start:start + count])
+
+
+def value_of_units(item: dict, units: int) -> int:
+    """Refundable value of the first `units` units of the line (cumulative rule)."""
+    return units_share(line_value(item), item["quantity"], 0, units)
+
+
+def available_for_refund(item: dict) -> int:
+    return value_of_units(item, item["shipped"]) - item["refunded_amount"]
+
+
+def has_order_level_item_offers(order: Node) -> bool:
+    return any(p["target_granularity"] == "order_level" and p.get("target_type") != "shipping"
+               for p in order.data.get("promotions", []))
+
+
+def is_bxgy(order: Node) -> bool:
+    retailer_ids = [item["retailer_id"] for item in order.data["items"]]
+    return len(retailer_ids) != len(set(retailer_ids))
+
+
+def remaining(item: dict) -> int:
+    return item["quantity"] - item["shipped"] - item["cancelled"]
+
+
+def all_done(order: Node) -> bool:
+    return all(remaining(item) == 0 for item in order.data["items"])
+
+
+def allocate_units(order: Node, item: dict, count: int) -> list[dict]:
+    """Allocate order-level offers to the next `count` units of the line (fulfilment or
+    cancellation): Meta's `promotion_allocations`."""
+    out = []
+    for pid, share in item.get("order_shares", {}).items():
+        part = units_share(share, item["quantity"], item["allocated"], count)
+        out.append({"promotion_id": pid, "allocation_amount": amount(part, currency_of(order)), "_minor": part,
+                    "_sponsor": item.get("share_sponsor", {}).get(pid, "merchant")})
+    item["allocated"] += count
+    return out
+
+
+def captured_tax(item: dict) -> int:
+    return units_share(item["tax"], item["quantity"], 0, item["shipped"])
+
+
+def complete_if_done(order: Node) -> None:
+    if order.data["state"] == "IN_PROGRESS" and all_done(order):
+        order.data["state"] = "COMPLETED"
