@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from graph.errors import GraphError, RateLimited, TokenInvalid, Transient
 from shops import health
 from shops.models import ConnectAttempt, Membership, MetaConnection, Shop
+from shops.permissions import requested_scopes
 from shops.signals import shop_connected
 
 log = logging.getLogger(__name__)
@@ -38,15 +39,6 @@ SESSION_KEY = "shops.fbe_states"
 #: how many dialog trips a session may have open at once (several tabs, several shops)
 SESSION_MAX_STATES = 10
 
-#: Scopes asked in the dialog (WooCommerce's set, META_API.md §5.1); overridable by setting.
-DEFAULT_SCOPES = (
-    "manage_business_extension", "catalog_management", "business_management", "ads_management",
-    "ads_read", "pages_read_engagement", "instagram_basic",
-)
-
-
-def requested_scopes() -> list[str]:
-    return list(getattr(settings, "META_FBE_SCOPES", DEFAULT_SCOPES))
 
 
 def state_ttl() -> timedelta:

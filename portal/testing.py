@@ -1,0 +1,300 @@
+"""The shared pytest fixtures (a plugin, loaded by the root conftest): people, shops, logged-in
+clients, the live Graph sandbox, a shop connected the way a seller connects one, and Chromium.
+
+People: alice owns shop A, carol manages it, bob views it; charlie owns shop B and is an
+outsider to A; `staff_user` is a staff member. Clients are Django test clients logged in as
+one of them (`owner_client`, `manager_client`, `viewer_client`, `outsider_client`,
+`staff_client`).
+
+`meta_shop` is shop A after alice pressed Connect, answered Meta's FBE dialog (the sandbox's)
+and came back: the token, assets and permissions are what the wizard really got, never a
+hand-made token. Tests that are about a hand-made token make their own.
+
+Lower apps' tests use these fixtures by name (pytest injects them), never by import, so the
+layers stay one-way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+#: Chromium as the probe of this machine starts it: no network chatter, no sandbox as root.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+# --- people and shops ----------------------------------------------------------------------------
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, email=f"{username}@example.com",
+                                                password="pw-" + username, **extra)
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(db):
+    return make_user("carol")
+
+
+@pytest.fixture
+def charlie(db):
+    return make_user("charlie")
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_user("stella", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def shop_a(alice, bob, carol):
+    from shops.models import Membership
+    from shops.services import create_shop
+
+    shop = create_shop(owner=alice, name="Shop A", currency="USD", country="US")
+    Membership.objects.create(user=bob, shop=shop, role=Membership.Role.VIEWER)
+    Membership.objects.create(user=carol, shop=shop, role=Membership.Role.MANAGER)
+    return shop
+
+
+@pytest.fixture
+def shop_b(charlie):
+    from shops.services import create_shop
+
+    return create_shop(owner=charlie, name="Shop B", currency="JPY", country="JP")
+
+
+# --- logged-in clients ---------------------------------------------------------------------------
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    return login(client, alice)
+
+
+@pytest.fixture
+def owner_client(alice_client):
+    """Alice, owner of shop A (the same client as `alice_client`)."""
+    return alice_client
+
+
+@pytest.fixture
+def owner(alice_client):
+    return alice_client
+
+
+@pytest.fixture
+def manager_client(carol):
+    return login(Client(), carol)
+
+
+@pytest.fixture
+def viewer_client(bob):
+    return login(Client(), bob)
+
+
+@pytest.fixture
+def outsider_client(charlie):
+    return login(Client(), charlie)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return login(Client(), staff_user)
+
+
+# --- the Graph sandbox ---------------------------------------------------------------------------
+
+
+def close_keep_alive(*sessions) -> None:
+    """Close kept-alive HTTP connections to the live server, so its threads (and their
+    database connections) end with the test instead of at interpreter exit."""
+    from graph.client import shared_session
+
+    shared_session().close()
+    for session in sessions:
+        if session is not None:
+            session.close()
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    """The Graph sandbox over real HTTP (pytest-django's live server), reset for the test.
+
+    The portal's Graph client is pointed at it through settings.GRAPH_BASE_URL.
+    """
+    from meta_sandbox.facade import SandboxControl
+
+    base = f"{live_server.url}/graph-sandbox"
+    settings.GRAPH_BASE_URL = base
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.META_DIALOG_BASE_URL = f"{base}/www"
+    control = SandboxControl(base)
+    control.reset()
+    yield control
+    close_keep_alive(control.session)
+
+
+_REQUEST_FIELD = re.compile(r'name="request"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="request"')
+
+
+def fbe_connect(client, shop, *, action: str = "continue", before_callback=None):
+    """The seller's whole trip: Connect in the portal, Continue (or Cancel) in Meta's FBE
+    dialog, and back to the portal's callback. Returns the callback's response.
+    `before_callback(location)` runs between Meta and the portal."""
+    response = client.post(reverse("shops:connect", args=[shop.pk]))
+    assert response.status_code == 302, response
+    dialog_url = response["Location"]
+    with requests.Session() as browser:
+        page = browser.get(dialog_url, timeout=30)
+        assert page.status_code == 200, page.text[:500]
+        match = _REQUEST_FIELD.search(page.text)
+        assert match, "the consent page has no signed request field"
+        answer = browser.post(dialog_url, data={"request": match.group(1) or match.group(2), "action": action},
+                              allow_redirects=False, timeout=30)
+    assert answer.status_code in (302, 303), answer.text[:500]
+    location = answer.headers["Location"]
+    if before_callback is not None:
+        before_callback(location)
+    parts = urlsplit(location)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+@dataclass
+class MetaShop:
+    """A shop connected to a sandbox business through the FBE dialog, with the sandbox's buyer
+    (`buyer`, OrdersControl) and catalog controls (`catalog`, CatalogControl) at hand."""
+
+    shop: object
+    sandbox: object
+    buyer: object
+    catalog: object
+    business: dict
+    client: object
+
+    @property
+    def cms(self) -> str:
+        return self.business["commerce_merchant_settings_id"]
+
+    @property
+    def catalog_id(self) -> str:
+        return self.business["catalog_id"]
+
+    @property
+    def connection(self):
+        from shops.models import MetaConnection
+
+        return MetaConnection.objects.get(shop=self.shop)
+
+    def place(self, **spec) -> dict:
+        """The sandbox's buyer places an order (spec as docs/sandbox.md; default one tea)."""
+        spec.setdefault("items", [{"retailer_id": "TEA-1", "quantity": 2, "price": "12.00",
+                                   "product_name": "Jasmine tea"}])
+        return self.buyer.place(self.cms, **spec)
+
+    def meta(self, order_id: str) -> dict:
+        return self.buyer.order(order_id)
+
+    def poll(self, **kwargs) -> dict:
+        from orders.ingest import poll_shop
+
+        return poll_shop(self.shop.pk, **kwargs)
+
+    def local(self, meta_id: str):
+        from orders.models import Order
+
+        return Order.objects.get(shop=self.shop, meta_order_id=meta_id)
+
+    def requests(self, path: str, method: str = "POST") -> list[dict]:
+        """Answered calls the sandbox received on `path` (a glob)."""
+        return [r for r in self.sandbox.requests(path=path, method=method) if r["status"] is not None]
+
+
+@pytest.fixture
+def connect_shop(sandbox, settings):
+    """connect_shop(shop, user, register_app=True) -> MetaShop: `user` (an owner or manager)
+    connects `shop` through the wizard and the FBE dialog; with `register_app` a first order
+    poll runs, which registers the order management app (as the first scheduled poll does)."""
+    from meta_sandbox.facade import CatalogControl, OrdersControl
+    from shops.models import MetaConnection
+
+    settings.GRAPH_BACKOFF_BASE = 0.01
+    settings.GRAPH_BACKOFF_MAX = 0.05
+
+    def connect(shop, user, *, register_app: bool = True) -> MetaShop:
+        if not shop.storefront_url:
+            type(shop).objects.filter(pk=shop.pk).update(storefront_url=f"https://shop-{shop.pk}.example.com")
+        client = login(Client(), user)
+        response = fbe_connect(client, shop)
+        conn = MetaConnection.objects.select_related("shop").get(shop=shop)
+        assert conn.is_connected, (response.status_code, response.get("Location"), conn.last_error)
+        business = {
+            "business_id": conn.business_manager_id, "catalog_id": conn.catalog_id, "pixel_id": conn.pixel_id,
+            "page_id": conn.page_id, "instagram_profile_id": conn.instagram_profile_id,
+            "commerce_merchant_settings_id": conn.commerce_merchant_settings_id,
+        }
+        meta_shop = MetaShop(shop=conn.shop, sandbox=sandbox, buyer=OrdersControl(sandbox),
+                             catalog=CatalogControl(sandbox), business=business, client=client)
+        if register_app:
+            meta_shop.poll()
+        return meta_shop
+
+    return connect
+
+
+@pytest.fixture
+def meta_shop(connect_shop, shop_a, alice):
+    """Shop A, connected by alice through the FBE dialog, its order app registered."""
+    return connect_shop(shop_a, alice)
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page(sandbox, monkeypatch):
+    """A headless Debian Chromium tab driven by Playwright, for browser tests against the live
+    portal and its sandbox. Skips cleanly when Playwright or Chromium is missing."""
+    from django.db import connections
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+    if not executable:
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.set_default_timeout(20_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+        # Inside Playwright's event loop the ORM got its own connection (Django keeps them per
+        # async context): close it here, or it outlives the test database.
+        connections.close_all()
