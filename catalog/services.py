@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from catalog.models import SYNC_STATE_FIELDS, Product, ProductIssue
+from shops import audit
 
 #: Everything a seller edits about a product (copied when a tombstone is revived).
 CONTENT_FIELDS = (
@@ -85,6 +86,36 @@ def set_availability(shop, products: Iterable[Product], availability: str) -> in
     for product in changed:
         product.availability = availability
     return bulk_save(changed, ["availability"])
+
+
+def move_stock(shop, deltas: Mapping[int, int], *, reason: str, actor=None) -> dict[int, int]:
+    """The one way stock changes outside the product form: `{product id: +/- units}` (an order
+    takes units, a cancellation with restock gives them back). Returns the new inventories.
+
+    Call inside the transaction that records the cause, so the move commits with it; rows are
+    locked in primary-key order. Products that do not track stock (empty inventory) are left
+    alone and stock never goes below zero. After the commit the shop's fast lane is asked for,
+    so the new inventory reaches Meta in seconds, not at the next sweep.
+    """
+    changes = {pid: delta for pid, delta in deltas.items() if pid and delta}
+    if not changes:
+        return {}
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("move_stock must run inside the transaction of the change that causes it")
+    moved: list[Product] = []
+    for product in Product.objects.filter(shop=shop, pk__in=list(changes)).order_by("pk").select_for_update():
+        if product.quantity_to_sell_on_facebook is None:
+            continue
+        before = product.quantity_to_sell_on_facebook
+        product.quantity_to_sell_on_facebook = max(0, before + changes[product.pk])
+        if product.quantity_to_sell_on_facebook == before:
+            continue
+        product.save(update_fields=["quantity_to_sell_on_facebook"])
+        moved.append(product)
+        audit.record(shop, actor, "product.stock", target=product, summary=reason,
+                     changes={"quantity_to_sell_on_facebook": [before, product.quantity_to_sell_on_facebook]})
+    fast_lane_changed(moved)
+    return {p.pk: p.quantity_to_sell_on_facebook for p in moved}
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.services import move_stock
 from graph.errors import Deprecated, GraphError
 from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
 from orders import meta, states
@@ -56,7 +57,6 @@ from orders.models import (
     SyncState,
     new_reference,
 )
-from orders.stock import adjust_stock
 from promotions.orders import record_promotions_for_orders
 
 log = logging.getLogger(__name__)
@@ -337,7 +337,7 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
     OrderItem.objects.bulk_create(items)
     OrderEvent.objects.bulk_create(events)
     record_promotions_for_orders(orders)
-    adjust_stock(shop, stock)
+    move_stock(shop, stock, reason="Meta orders received")
     return {order.meta_order_id: order for order in orders}
 
 
@@ -401,7 +401,7 @@ def sync_children(order: Order, raw: dict, counts: Counter) -> bool:
         changed = _sync_refund(order, r, items, currency, counts) or changed
     if changed:
         recount(order)
-    adjust_stock(order.shop, stock)
+    move_stock(order.shop, stock, reason=f"order {order.reference}: changed at Meta")
     return changed
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
+from catalog.services import move_stock
 from orders import states
 from orders.amounts import ActionError, RefundPlan, plan_refund
 from orders.ingest import recount
@@ -35,7 +36,6 @@ from orders.models import (
     SyncState,
     TrackingUpdate,
 )
-from orders.stock import adjust_stock
 
 __all__ = ["ActionError", "cancel", "decide_return", "refund", "retry_push", "ship", "update_tracking"]
 
@@ -173,7 +173,8 @@ def _restock(order: Order, lines, sign: int) -> None:
     for item, k in lines:
         if item.product_id:
             deltas[item.product_id] = deltas.get(item.product_id, 0) + sign * k
-    if adjust_stock(order.shop, deltas):
+    reason = f"order {order.reference}: " + ("stock put back" if sign > 0 else "stock taken again")
+    if move_stock(order.shop, deltas, reason=reason):
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.STOCK,
                                   message="Stock put back" if sign > 0 else "Stock taken again",
                                   params={"units": sum(k for _, k in lines) * sign})
