@@ -17,8 +17,8 @@ def _inventory_sent(meta_shop, retailer_id: str) -> list[int]:
     for row in meta_shop.requests("*/items_batch"):
         for record in json.loads(row["params"]["requests"]):
             data = record.get("data") or {}
-            if data.get("id") == retailer_id and "inventory" in data:
-                sent.append(int(data["inventory"]))
+            if data.get("id") == retailer_id and "quantity_to_sell_on_facebook" in data:
+                sent.append(int(data["quantity_to_sell_on_facebook"]))
     return sent
 
 
