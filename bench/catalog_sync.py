@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.localserver import fresh_database  # noqa: E402
+from kernel.localserver import fresh_database  # noqa: E402
 
 
 def serve() -> None:
@@ -47,7 +47,7 @@ def serve() -> None:
     django.setup()
     from django.conf import settings
 
-    from portal.localserver import quiet_server
+    from kernel.localserver import quiet_server
 
     settings.DEBUG = False  # DEBUG keeps every query's SQL in memory: not what production does
     server = quiet_server()

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.localserver import fresh_database  # noqa: E402
+from kernel.localserver import fresh_database  # noqa: E402
 
 SPEC = {
     "channel": "instagram",
@@ -66,7 +66,7 @@ class QueryCounter:
 
 
 def start_server():
-    from portal.localserver import quiet_server
+    from kernel.localserver import quiet_server
 
     server = quiet_server()
     thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)

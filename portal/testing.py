@@ -17,16 +17,14 @@ layers stay one-way.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import reverse
+
+from shops.tests import sandboxflow
 
 #: Chromium as the probe of this machine starts it: no network chatter, no sandbox as root.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -160,31 +158,6 @@ def sandbox(live_server, settings):
     close_keep_alive(control.session)
 
 
-_REQUEST_FIELD = re.compile(r'name="request"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="request"')
-
-
-def fbe_connect(client, shop, *, action: str = "continue", before_callback=None):
-    """The seller's whole trip: Connect in the portal, Continue (or Cancel) in Meta's FBE
-    dialog, and back to the portal's callback. Returns the callback's response.
-    `before_callback(location)` runs between Meta and the portal."""
-    response = client.post(reverse("shops:connect", args=[shop.pk]))
-    assert response.status_code == 302, response
-    dialog_url = response["Location"]
-    with requests.Session() as browser:
-        page = browser.get(dialog_url, timeout=30)
-        assert page.status_code == 200, page.text[:500]
-        match = _REQUEST_FIELD.search(page.text)
-        assert match, "the consent page has no signed request field"
-        answer = browser.post(dialog_url, data={"request": match.group(1) or match.group(2), "action": action},
-                              allow_redirects=False, timeout=30)
-    assert answer.status_code in (302, 303), answer.text[:500]
-    location = answer.headers["Location"]
-    if before_callback is not None:
-        before_callback(location)
-    parts = urlsplit(location)
-    return client.get(f"{parts.path}?{parts.query}")
-
-
 @dataclass
 class MetaShop:
     """A shop connected to a sandbox business through the FBE dialog, with the sandbox's buyer
@@ -250,7 +223,7 @@ def connect_shop(sandbox, settings):
         if not shop.storefront_url:
             type(shop).objects.filter(pk=shop.pk).update(storefront_url=f"https://shop-{shop.pk}.example.com")
         client = login(Client(), user)
-        response = fbe_connect(client, shop)
+        response = sandboxflow.connect(client, shop)
         conn = MetaConnection.objects.select_related("shop").get(shop=shop)
         assert conn.is_connected, (response.status_code, response.get("Location"), conn.last_error)
         business = {

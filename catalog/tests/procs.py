@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from portal.localserver import fresh_database  # noqa: E402
+from kernel.localserver import fresh_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,7 +98,7 @@ def _out(value) -> None:
 
 
 def cmd_serve() -> None:
-    from portal.localserver import quiet_server
+    from kernel.localserver import quiet_server
 
     server = quiet_server()
     _out({"port": server.server_address[1]})
