@@ -3,13 +3,11 @@ request journal. Staff only (Django's staff login); secrets are masked everywher
 
 from __future__ import annotations
 
-import inspect
 import json
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from . import errors, services, webhooks
-from .actions.buyer import CHANNELS
-from .config import get_config, update_config
-from .control import ControlError, journal_rows, state_dict
-from .controls import orders as orders_control
+from . import services, webhooks
+from .actions import ControlError, NotFound, buyer, faults, orders, world
+from .actions import journal as journal_actions
+from .actions import webhooks as webhooks_actions
 from .endpoints.orders.common import ORDER, amount_str
 from .endpoints.orders.common import switches as order_switches
 from .forms import FaultForm, JournalFilterForm, SwitchesForm
@@ -33,17 +30,17 @@ JOURNAL_ROWS = 100
 
 @staff_member_required
 def console(request: HttpRequest) -> HttpResponse:
-    config = get_config()
+    config = world.config()
     journal_form = JournalFilterForm(request.GET or None)
     filters = journal_form.cleaned_data if journal_form.is_valid() else {}
-    rows = journal_rows(path=filters.get("path") or None, method=filters.get("method") or None,
-                        status=filters.get("status") or None, fault=filters.get("fault") or None,
-                        limit=JOURNAL_ROWS)
+    rows = journal_actions.journal_rows(path=filters.get("path") or None, method=filters.get("method") or None,
+                                        status=filters.get("status") or None, fault=filters.get("fault") or None,
+                                        limit=JOURNAL_ROWS)
     journal = [{**row.as_dict(), "params_json": json.dumps(row.params, indent=1, ensure_ascii=False)}
                for row in rows]
     events = list(WebhookEvent.objects.order_by("-pk").prefetch_related("attempt_set")[:20])
     return render(request, "sandbox/console.html", {
-        "state": state_dict(),
+        "state": world.state(),
         "faults": Fault.objects.order_by("pk"),
         "fault_form": FaultForm(),
         "switches_form": SwitchesForm(initial=SwitchesForm.initial_from(config)),
@@ -62,7 +59,7 @@ def console(request: HttpRequest) -> HttpResponse:
 def add_fault(request: HttpRequest) -> HttpResponse:
     form = FaultForm(request.POST)
     if form.is_valid():
-        Fault.objects.create(**form.fault)
+        faults.arm_fault(form.definition)
         messages.success(request, _("Fault armed."))
     else:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -74,8 +71,13 @@ def add_fault(request: HttpRequest) -> HttpResponse:
 @require_POST
 def clear_faults(request: HttpRequest) -> HttpResponse:
     fault_id = request.POST.get("fault_id")
-    qs = Fault.objects.filter(pk=fault_id) if fault_id and fault_id.isdigit() else Fault.objects.all()
-    qs.delete()
+    if fault_id and fault_id.isdigit():
+        try:
+            faults.delete_fault(int(fault_id))
+        except NotFound:
+            pass  # already gone
+    else:
+        faults.clear_faults()
     messages.success(request, _("Faults cleared."))
     return redirect("sandbox:console")
 
@@ -85,7 +87,7 @@ def clear_faults(request: HttpRequest) -> HttpResponse:
 def switches(request: HttpRequest) -> HttpResponse:
     form = SwitchesForm(request.POST)
     if form.is_valid():
-        update_config(form.as_patch())
+        world.update_config(form.as_patch())
         messages.success(request, _("Switches saved."))
     else:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -97,9 +99,8 @@ def switches(request: HttpRequest) -> HttpResponse:
 @require_POST
 def business_state(request: HttpRequest) -> HttpResponse:
     try:
-        with transaction.atomic():
-            services.set_business_state(request.POST.get("business_id", ""), request.POST.get("state", ""),
-                                        scope=request.POST.get("scope") or None)
+        world.set_business_state(request.POST.get("business_id", ""), request.POST.get("state", ""),
+                                 scope=request.POST.get("scope") or None)
         messages.success(request, _("Business state changed."))
     except (LookupError, ValueError) as exc:
         messages.error(request, str(exc))
@@ -109,14 +110,14 @@ def business_state(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_POST
 def flush_webhooks(request: HttpRequest) -> HttpResponse:
-    result = webhooks.deliver_pending()
+    result = webhooks_actions.flush_webhooks()
     messages.success(request, _("Webhooks delivered: %(delivered)s, failed: %(failed)s.") % result)
     return redirect("sandbox:console")
 
 
 # --- Orders: play the buyer and Meta -----------------------------------------------------------------
-# Each action runs the function behind the matching control call (meta_sandbox/controls/orders.py)
-# in-process, so the console validates and changes the sandbox exactly as `_control/orders...` does.
+# Each view calls the control action behind the matching control call (meta_sandbox/actions/), so
+# the console validates and changes the sandbox exactly as `_control/orders...` does.
 
 ORDER_ROWS = 20
 ORDER_LINES = 3
@@ -136,7 +137,7 @@ class PlaceOrderForm(forms.Form):
     function, whose errors are shown as messages."""
 
     cms_id = forms.ChoiceField(label=_lazy("Merchant settings"))
-    channel = forms.ChoiceField(label=_lazy("Channel"), choices=[(c, c) for c in CHANNELS],
+    channel = forms.ChoiceField(label=_lazy("Channel"), choices=[(c, c) for c in buyer.CHANNELS],
                                 initial="instagram")
     currency = forms.CharField(label=_lazy("Currency"), initial="USD", max_length=3)
     state = forms.ChoiceField(label=_lazy("Initial state"), initial="CREATED",
@@ -212,18 +213,8 @@ def orders_context(request: HttpRequest) -> dict:
     }
 
 
-def _run_control(view, request: HttpRequest, body: dict, *args) -> dict:
-    """The function behind a control call (`view` without its JSON wrapper), run in-process with
-    `body` as its JSON body. Its refusals raise what the control wrapper turns into 400/404:
-    ControlError, GraphError, ValueError or LookupError (CONTROL_ERRORS)."""
-    return inspect.unwrap(view)(request, body, *args) or {}
-
-
-def _control_error(exc: Exception) -> str:
-    return exc.message if isinstance(exc, errors.GraphError) else str(exc)
-
-
-CONTROL_ERRORS = (ControlError, errors.GraphError, ValueError, LookupError)
+#: What a control action raises when it refuses (the control API answers these with 400/404).
+CONTROL_ERRORS = (ControlError, ValueError, LookupError)
 
 
 def _int_or_raw(value: str):
@@ -275,29 +266,30 @@ def _back_to_orders():
 @require_POST
 def place_order(request: HttpRequest) -> HttpResponse:
     try:
-        answer = _run_control(orders_control.orders_view, request, order_spec(request.POST))
+        [order_id] = buyer.place_orders(order_spec(request.POST), 1)
     except CONTROL_ERRORS as exc:
-        error = _("The order was not placed: %(error)s") % {"error": _control_error(exc)}
+        error = _("The order was not placed: %(error)s") % {"error": str(exc)}
         messages.error(request, error)
         data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         request.session[ORDER_DRAFT_KEY] = {"data": data, "error": error}
         return _back_to_orders()
-    placed = answer["data"][0]
+    placed = orders.order_state(order_id)
     messages.success(request, _("Order %(id)s placed (%(state)s, total %(total)s %(currency)s).") % {
         "id": placed["id"], "state": placed["state"], "total": placed["totals"]["total"],
         "currency": placed["currency"]})
     return _back_to_orders()
 
 
-def _order_action(view, success: str, body_for=None):
+def _order_action(act, success: str):
+    """A console view running `act(order_id)` (a control action on the order)."""
+
     @staff_member_required
     @require_POST
     def action(request: HttpRequest, order_id: str) -> HttpResponse:
         try:
-            body = body_for(order_id) if body_for else {}
-            _run_control(view, request, body, order_id)
+            act(order_id)
         except CONTROL_ERRORS as exc:
-            messages.error(request, _("Order %(id)s: %(error)s") % {"id": order_id, "error": _control_error(exc)})
+            messages.error(request, _("Order %(id)s: %(error)s") % {"id": order_id, "error": str(exc)})
         else:
             messages.success(request, success % {"id": order_id})
         return _back_to_orders()
@@ -305,33 +297,34 @@ def _order_action(view, success: str, body_for=None):
     return action
 
 
-def _return_body(order_id: str) -> dict:
+def _return_everything_shipped(order_id: str) -> dict:
     """The buyer returns every shipped unit that is not refunded yet."""
-    order = orders_control._order(order_id)
+    lines = orders.order_state(order_id)["items"]
     items = [{"item_id": line["id"], "quantity": line["shipped"] - line.get("refunded_qty", 0)}
-             for line in order.data["items"] if line["shipped"] - line.get("refunded_qty", 0) > 0]
+             for line in lines if line["shipped"] - line.get("refunded_qty", 0) > 0]
     if not items:
         raise ControlError(_("nothing shipped to return"))
-    return {"items": items}
+    return orders.request_return(order_id, items=items)
 
 
-release_order = _order_action(orders_control.release_view,
-                              _lazy("Order %(id)s released: Meta's checks are over."))
-buyer_cancel_order = _order_action(orders_control.buyer_cancel_view,
+def _meta_refunds_everything(order_id: str) -> dict:
+    return orders.meta_refund(order_id, reason_code="FACEBOOK_INITIATED")
+
+
+release_order = _order_action(orders.release_order, _lazy("Order %(id)s released: Meta's checks are over."))
+buyer_cancel_order = _order_action(orders.buyer_cancel,
                                    _lazy("Order %(id)s: the buyer cancelled every unshipped item."))
-return_request_order = _order_action(orders_control.return_request_view,
-                                     _lazy("Order %(id)s: the buyer asked to return every shipped item."),
-                                     body_for=_return_body)
-meta_refund_order = _order_action(orders_control.meta_refund_view,
-                                  _lazy("Order %(id)s: Meta refunded the buyer in full (FACEBOOK_INITIATED)."),
-                                  body_for=lambda order_id: {"reason_code": "FACEBOOK_INITIATED"})
+return_request_order = _order_action(_return_everything_shipped,
+                                     _lazy("Order %(id)s: the buyer asked to return every shipped item."))
+meta_refund_order = _order_action(_meta_refunds_everything,
+                                  _lazy("Order %(id)s: Meta refunded the buyer in full (FACEBOOK_INITIATED)."))
 
 
 @staff_member_required
 @require_POST
 def orders_removed(request: HttpRequest) -> HttpResponse:
     removed = request.POST.get("removed") == "1"
-    _run_control(orders_control.removed_view, request, {"removed": removed})
+    orders.set_orders_removed(removed)
     if removed:
         messages.success(request, _("The order API is now removed: every order call answers code 12."))
     else:

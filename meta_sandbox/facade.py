@@ -3,34 +3,67 @@
 
 Two halves:
 - in-process control functions, for code that runs beside the sandbox's tables without a
-  server (the demo seeder, benchmarks): plain values in, plain values (ids, dicts) out; the
-  HTTP control API (`/graph-sandbox/_control/...`, docs/sandbox.md) calls the same functions;
+  server (the demo seeder, benchmarks): plain values in, plain values (ids, dicts) out. They
+  are the control actions of `meta_sandbox/actions/`, which the HTTP control API
+  (`/graph-sandbox/_control/...`, docs/sandbox.md) and the staff console call too: one
+  implementation per action. A refusal raises `ControlError` (`NotFound`, also a
+  LookupError, for an unknown id);
 - the HTTP clients of that control API (`SandboxControl`, `CatalogControl`, `OrdersControl`)
   and a raw Graph caller (`GraphCaller`), for tests that drive a running sandbox.
 
-Nothing here returns the sandbox's model instances: callers never depend on its tables.
+Nothing here returns the sandbox's model instances: callers never depend on its tables. The
+in-process half imports the sandbox's modules when called, so importing this module needs no
+app registry.
 """
 
 from __future__ import annotations
 
+from .actions import ControlError, NotFound  # Django-free: no app registry needed
 from .catalog_testing import CatalogControl
 from .orders_testing import OrdersControl
 from .testing import GraphCaller, SandboxControl, SandboxControlError
 
 __all__ = [
-    "CatalogControl", "GraphCaller", "OrdersControl", "SandboxControl", "SandboxControlError",
-    "clear_requests", "create_business", "default_scopes", "has_orders", "place_orders", "register_order_app",
-    "requests", "seed_demo", "count_orders",
+    "CatalogControl", "ControlError", "GraphCaller", "NotFound", "OrdersControl", "SandboxControl",
+    "SandboxControlError",
+    # the world
+    "reset", "state", "create_business", "default_scopes", "set_business_state",
+    # tokens, faults, the journal, webhooks
+    "mint_token", "expire_token", "revoke_token", "arm_fault", "clear_faults", "requests", "clear_requests",
+    "flush_webhooks",
+    # orders: the buyer and Meta
+    "register_order_app", "has_orders", "count_orders", "place_orders", "list_orders", "order_state",
+    "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
+    # the demo
+    "seed_demo",
 ]
+
+
+# --- the world -----------------------------------------------------------------------------------------
+
+
+def reset() -> None:
+    """Forget every object, token, code, fault, journal row, webhook and switch (`POST _control/reset`)."""
+    from .actions import world
+
+    world.reset()
+
+
+def state() -> dict:
+    """Ids of everything, businesses with their assets, installs, token tails, switches (`GET _control/state`)."""
+    from .actions import world
+
+    return world.state()
 
 
 def create_business(*, name: str, external_business_id: str | None = None, **options) -> dict:
     """A business with its page, Instagram account, catalog, pixel and commerce account, an FBE
     install when `external_business_id` is given, and a system-user token: the same as
-    `POST _control/businesses`. Run it inside a transaction."""
-    from . import services
+    `POST _control/businesses` (options: with_catalog, with_pixel, with_merchant_settings,
+    timezone_name, currency, scopes)."""
+    from .actions import world
 
-    return services.create_business(name=name, external_business_id=external_business_id, **options)
+    return world.create_business(name=name, external_business_id=external_business_id, **options)
 
 
 def default_scopes() -> list[str]:
@@ -40,44 +73,145 @@ def default_scopes() -> list[str]:
     return list(auth.DEFAULT_SCOPES)
 
 
+def set_business_state(business_id: str, state: str, *, scope: str | None = None) -> dict:
+    """Put a business into a state an onboarding health check must notice (token_expired,
+    token_revoked, permission_missing, setup_incomplete, merchant_disabled, no_catalog, healthy)."""
+    from .actions import world
+
+    return world.set_business_state(business_id, state, scope=scope)
+
+
+# --- tokens, faults, the journal, webhooks ------------------------------------------------------------
+
+
+def mint_token(business_id: str, *, scopes=None, expires_in: int | None = None) -> dict:
+    """A system-user token (or a user token expiring in `expires_in` seconds) for the business."""
+    from .actions import tokens
+
+    return tokens.mint_token(business_id, scopes=scopes, expires_in=expires_in)
+
+
+def expire_token(access_token: str) -> None:
+    from .actions import tokens
+
+    tokens.expire_token(access_token)
+
+
+def revoke_token(access_token: str, *, subcode: int = 460) -> None:
+    from .actions import tokens
+
+    tokens.revoke_token(access_token, subcode=subcode)
+
+
+def arm_fault(definition: dict) -> dict:
+    """Arm a fault as `POST _control/faults` (docs/sandbox.md, "Faults")."""
+    from .actions import faults
+
+    return faults.arm_fault(definition)
+
+
+def clear_faults() -> None:
+    from .actions import faults
+
+    faults.clear_faults()
+
+
+def requests(*, path: str | None = None, method: str | None = None) -> list[dict]:
+    """The journal of calls the sandbox received, oldest first (as `GET _control/requests`)."""
+    from .actions import journal
+
+    return journal.requests(path=path, method=method, limit=1_000_000)
+
+
+def clear_requests() -> None:
+    from .actions import journal
+
+    journal.clear_requests()
+
+
+def flush_webhooks(*, callback_url: str | None = None) -> dict:
+    """Deliver every pending webhook now (holds no transaction during the HTTP calls)."""
+    from .actions import webhooks
+
+    return webhooks.flush_webhooks(callback_url=callback_url)
+
+
+# --- orders: the buyer and Meta --------------------------------------------------------------------------
+
+
 def register_order_app(cms_id: str, app_id: str) -> None:
     """Released orders of this commerce account wait in CREATED for `app_id` from now on."""
-    from .endpoints.orders.listing import register_app
+    from .actions import orders
 
-    register_app(_node(cms_id, "commerce_merchant_settings"), str(app_id))
+    orders.register_order_app(cms_id, app_id)
 
 
 def has_orders(cms_id: str) -> bool:
-    from .endpoints.orders.state import find_orders
+    from .actions import orders
 
-    return find_orders(cms_id=cms_id).exists()
+    return orders.count_orders(cms_id) > 0
 
 
 def count_orders(cms_id: str, *, state: str | None = None) -> int:
-    from .endpoints.orders.state import find_orders
+    from .actions import orders
 
-    return find_orders(cms_id=cms_id, state=state).count()
+    return orders.count_orders(cms_id, state=state)
 
 
 def place_orders(cms_id: str, spec: dict, count: int = 1) -> list[str]:
     """The buyer places `count` orders described by `spec` (docs/sandbox.md, "orders"): the same
     as `POST _control/orders`. Returns the new orders' ids."""
-    from .actions.buyer import place_orders as place
+    from .actions import buyer, orders
 
-    return [node.gid for node in place(_node(cms_id, "commerce_merchant_settings"), spec, count)]
-
-
-def requests(*, path: str | None = None, method: str | None = None) -> list[dict]:
-    """The journal of calls the sandbox received, oldest first (as `GET _control/requests`)."""
-    from .control import journal_rows
-
-    return [row.as_dict() for row in reversed(journal_rows(path=path, method=method, limit=1_000_000))]
+    orders.merchant(cms_id)  # an unknown merchant is a LookupError (NotFound), whatever the spec says
+    return buyer.place_orders({**spec, "cms_id": cms_id}, count)
 
 
-def clear_requests() -> None:
-    from .models import RequestLog
+def list_orders(*, cms_id: str | None = None, business_id: str | None = None, state: str | None = None) -> list[dict]:
+    from .actions import orders
 
-    RequestLog.objects.all().delete()
+    return orders.list_orders(cms_id=cms_id, business_id=business_id, state=state)
+
+
+def order_state(order_id: str) -> dict:
+    """An order's full state (totals, items, shipments, payments, cancellations, refunds, returns)."""
+    from .actions import orders
+
+    return orders.order_state(order_id)
+
+
+def release_order(order_id: str) -> dict:
+    from .actions import orders
+
+    return orders.release_order(order_id)
+
+
+def buyer_cancel(order_id: str, *, items: list[dict] | None = None) -> dict:
+    from .actions import orders
+
+    return orders.buyer_cancel(order_id, items=items)
+
+
+def request_return(order_id: str, *, items: list[dict], message: str = "") -> dict:
+    from .actions import orders
+
+    return orders.request_return(order_id, items=items, message=message)
+
+
+def meta_refund(order_id: str, **options) -> dict:
+    """Meta refunds the buyer (options: reason_code, reason_text, items, shipping)."""
+    from .actions import orders
+
+    return orders.meta_refund(order_id, **options)
+
+
+def set_orders_removed(removed: bool = True) -> dict:
+    from .actions import orders
+
+    return orders.set_orders_removed(removed)
+
+
+# --- the demo --------------------------------------------------------------------------------------------
 
 
 def seed_demo(shops, stdout=None) -> None:
@@ -85,12 +219,3 @@ def seed_demo(shops, stdout=None) -> None:
     from .seed import seed_sandbox
 
     seed_sandbox(shops, stdout=stdout)
-
-
-def _node(gid: str, type: str):
-    from .models import Node
-
-    node = Node.objects.filter(pk=Node.pk_from_gid(gid) or 0, type=type).first()
-    if node is None:
-        raise LookupError(f"no {type} {gid}")
-    return node

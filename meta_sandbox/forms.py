@@ -36,6 +36,7 @@ class FaultForm(forms.Form):
         raw = {k: v for k, v in data.items() if v not in (None, "", False)}
         if not self.errors:
             raw.setdefault("count", None)
+            self.definition = raw  # what the faults control action arms
             try:
                 self.fault = validate_fault(raw)
             except ValueError as exc:

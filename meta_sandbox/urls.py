@@ -17,7 +17,7 @@ control_patterns = [
     path("_control/state", control.state),
     path("_control/businesses", control.businesses),
     path("_control/businesses/<str:business_id>/state", control.business_state),
-    path("_control/tokens", control.tokens),
+    path("_control/tokens", control.tokens_view),
     path("_control/tokens/expire", control.tokens_expire),
     path("_control/tokens/revoke", control.tokens_revoke),
     path("_control/tokens/scopes", control.tokens_scopes),

@@ -23,15 +23,16 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
 from django.utils import timezone
 
 from kernel.money import Money, allocate
 
-from ..control import ControlError
 from ..endpoints.orders.common import ORDER, iso, new_item_id, new_promotion_id
 from ..endpoints.orders.figures import line_total, line_value, meta_share, seller_share
 from ..endpoints.orders.listing import count_processing
 from ..models import Node
+from . import ControlError, NotFound
 
 CHANNELS = ("facebook", "instagram")
 DEFAULT_BUYER = {"name": "Ada Lovelace", "email": "", "email_remarketing_option": False,
@@ -253,8 +254,32 @@ def _catalog_products(cms: Node, retailer_ids: list[str]) -> dict[str, Node]:
     return {node.key: node for node in found}
 
 
-def place_orders(cms: Node, spec: dict, count: int = 1) -> list[Node]:
-    """Place `count` orders like `spec` (bulk inserts for large counts)."""
+def place_orders(spec: dict, count: int = 1) -> list[str]:
+    """The buyer places `count` orders like `spec` (its merchant by `cms_id` or `business_id`);
+    the new orders' ids. Bulk inserts, so 100,000 orders stay quick."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100_000:
+        raise ControlError("count must be an integer between 1 and 100000")
+    with transaction.atomic():
+        return [node.gid for node in place(merchant_of(spec), spec, count)]
+
+
+def merchant_of(spec: dict) -> Node:
+    """The commerce merchant settings a spec names (`cms_id`, else the business's first)."""
+    cms_id, business_id = spec.get("cms_id"), spec.get("business_id")
+    qs = Node.objects.of_type("commerce_merchant_settings")
+    if cms_id:
+        cms = qs.filter(pk=Node.pk_from_gid(str(cms_id)) or 0).first()
+    elif business_id:
+        cms = qs.filter(business_id=str(business_id)).order_by("pk").first()
+    else:
+        raise ControlError("cms_id (or business_id) is required")
+    if cms is None:
+        raise NotFound(f"no commerce merchant settings {cms_id or business_id}")
+    return cms
+
+
+def place(cms: Node, spec: dict, count: int = 1) -> list[Node]:
+    """Place `count` orders like `spec` for this merchant (bulk inserts for large counts)."""
     created: list[Node] = []
     batch: list[Node] = []
     raw_items = spec.get("items") if isinstance(spec.get("items"), list) else []

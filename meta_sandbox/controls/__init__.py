@@ -1,8 +1,9 @@
 """Area-specific control calls (`/graph-sandbox/_control/<area>/...`).
 
 Each module here (e.g. `orders.py`, `catalog.py`) defines `urlpatterns` (paths relative to
-`_control/`, usually views decorated with `meta_sandbox.control.control`); they are all
-mounted by meta_sandbox/urls.py, so an area adds its control calls without touching it.
+`_control/`, views decorated with `meta_sandbox.control.control` that parse the request and
+call one control action of `meta_sandbox/actions/`); they are all mounted by
+meta_sandbox/urls.py, so an area adds its control calls without touching it.
 """
 
 from __future__ import annotations

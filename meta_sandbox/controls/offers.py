@@ -13,71 +13,52 @@ an actor, and a look at the offers a catalog holds.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.urls import path
 
-from ..control import ControlError, _node_or_404, control
-from ..endpoints.offers.common import FEED, UPLOAD, offers_of, save_switch, switch
-from ..endpoints.offers.processing import process
-from ..models import Node
+from ..actions import offers as actions
+from ..control import ControlError, control
 
 
 @control("GET", "POST", "DELETE")
 def reject_view(request, body):
-    current = switch()
     if request.method == "POST":
-        if not body.get("offer_id"):
-            raise ControlError("offer_id (a glob) is required")
-        rule = {k: str(body[k]) for k in ("offer_id", "message", "summary", "column", "catalog_id") if body.get(k)}
-        current["reject"] = [*current.get("reject", []), rule]
-        save_switch(current)
+        rules = actions.add_offer_reject_rule(offer_id=body.get("offer_id"), message=body.get("message"),
+                                              summary=body.get("summary"), column=body.get("column"),
+                                              catalog_id=body.get("catalog_id"))
     elif request.method == "DELETE":
-        current["reject"] = []
-        save_switch(current)
-    return {"rules": current.get("reject", [])}
+        rules = actions.clear_offer_reject_rules()
+    else:
+        rules = actions.offer_reject_rules()
+    return {"rules": rules}
 
 
 @control("GET", "POST")
 def config_view(request, body):
-    current = switch()
     if request.method == "POST" and "manual_processing" in body:
-        current["manual_processing"] = bool(body["manual_processing"])
-        save_switch(current)
-    return current
+        return actions.set_offers_config(manual_processing=bool(body["manual_processing"]))
+    return actions.offers_config()
 
 
 @control("POST")
 def process_view(request, body, upload_id: str):
-    with transaction.atomic():
-        upload = _node_or_404(upload_id, UPLOAD)
-        if upload.data.get("end_time"):
-            raise ControlError(f"upload {upload_id} is already processed")
-        process(upload)
-        return {"id": upload.gid, **{k: v for k, v in upload.data.items() if k != "content"}}
+    return actions.process_offer_upload(upload_id)
 
 
-def _catalog(request) -> Node:
+def _catalog_id(request) -> str:
     catalog_id = request.GET.get("catalog_id") or ""
     if not catalog_id:
         raise ControlError("catalog_id is required")
-    return _node_or_404(catalog_id, "catalog")
+    return catalog_id
 
 
 @control("GET")
 def offers_view(request, body):
-    catalog = _catalog(request)
-    return {"data": [{"id": n.gid, **n.data} for n in offers_of(catalog.gid).order_by("key")]}
+    return {"data": actions.catalog_offers(_catalog_id(request))}
 
 
 @control("GET")
 def feeds_view(request, body):
-    catalog = _catalog(request)
-    feeds = []
-    for feed in Node.objects.of_type(FEED).filter(parent_id=catalog.gid).order_by("pk"):
-        uploads = [{"id": u.gid, **{k: v for k, v in u.data.items() if k != "content"}}
-                   for u in Node.objects.of_type(UPLOAD).filter(parent_id=feed.gid).order_by("pk")]
-        feeds.append({"id": feed.gid, **feed.data, "uploads": uploads})
-    return {"data": feeds}
+    return {"data": actions.offer_feeds(_catalog_id(request))}
 
 
 urlpatterns = [
