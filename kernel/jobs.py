@@ -2,15 +2,18 @@
 
 A task body reads::
 
-    with run_job("shops.health", shop_id, lease=f"shops.connection:{shop_id}") as job:
-        if not connected:
-            job.skip("not connected")
-        job.counts = do_the_work()
-    return job.counts
+    @task
+    def check_shop_health(shop_id):
+        with run_job("shops.health", shop_id, lease=f"shops.connection:{shop_id}") as job:
+            if not connected:
+                job.skip("not connected")
+            job.counts = do_the_work()
+        return job.counts
 
 `run_job` records the run (succeeded, skipped with its reason, or failed with the error, which
 is re-raised so django-q2 sees it too), takes the lease before the body runs (another holder
-means the run is skipped) and releases it afterwards, whatever happened.
+means the run is skipped: the body does not run and `@task` makes the task return None) and
+releases it afterwards, whatever happened.
 
 A lease is a row in `kernel.Lease` keyed by what it protects. Taking it is a conditional write
 that works the same on SQLite and PostgreSQL; it carries a random owner token, and only that
@@ -28,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import NoReturn
 
 from django.db import IntegrityError, transaction
@@ -165,17 +169,44 @@ class Job:
 def run_job(job: str, shop_id: int | None = None, *, lease: str | None = None, lease_seconds: float = 300,
             busy: str | None = None, task_id: str = "") -> Iterator[Job]:
     """The job skeleton: a recorded run, an optional lease held for the whole body, and the
-    lease released at the end whatever happened. See the module docstring."""
+    lease released at the end whatever happened. See the module docstring.
+
+    With `lease`, the lease is taken before the body runs. If another worker holds it, the body
+    must not run at all: the run is recorded as skipped and `JobSkipped` is raised out of the
+    `with` statement (a `with` block cannot be skipped any other way). Task functions that use
+    `lease` are therefore decorated with `@task`, which turns that into a quiet `None`.
+    """
+    if lease is not None:
+        held = claim(lease, lease_seconds)
+        if held is None:
+            reason = busy or f"another worker holds {lease}"
+            JobRun.objects.create(job=job, shop_id=shop_id, task_id=task_id, status=JobRun.Status.SKIPPED,
+                                  error=reason, finished_at=timezone.now())
+            raise JobSkipped(reason)
     with job_run(job, shop_id, task_id=task_id) as run:
         current = Job(run)
+        if lease is not None:
+            current.leases.append(held)
         try:
-            if lease is not None:
-                current.hold(lease, lease_seconds, busy=busy)
             yield current
         finally:
-            for held in current.leases:
-                if not held.release():
-                    log.warning("job %s: lease %s had lapsed and was taken over", job, held.key)
+            for each in current.leases:
+                if not each.release():
+                    log.warning("job %s: lease %s had lapsed and was taken over", job, each.key)
+
+
+def task(func):
+    """Decorate a django-q2 task function whose body uses `run_job(..., lease=...)`: a run
+    skipped because the lease is busy returns None instead of failing the task."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except JobSkipped:
+            return None
+
+    return wrapper
 
 
 # --- column leases (kept until every app holds its leases in kernel.Lease) --------------------
