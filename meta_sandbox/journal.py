@@ -1,25 +1,35 @@
 """The request journal: what the sandbox received, with every secret masked.
 
 Masked: the values of `access_token`, `appsecret_proof`, `client_secret`, `code`,
-`input_token`, `fb_exchange_token` (at any depth), the Authorization header, the app secret
-wherever it appears, and anything that looks like a token inside other strings.
+`input_token`, `fb_exchange_token` (at any depth, as keys and inside strings such as a batch
+operation's `relative_url` or `body`), the Authorization header and any `Bearer`/`OAuth`
+credential, the app secret wherever it appears, and anything that looks like a Graph token
+(`EAA` followed by ten or more token characters) inside other strings. The sandbox masks with
+its own rules (`redact`), not the portal's log filter.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from kernel.redaction import redact
-
 from .models import RequestLog
 
 SECRET_KEYS = frozenset({"access_token", "appsecret_proof", "client_secret", "code", "input_token",
                          "fb_exchange_token", "authorization", "password", "merchant_access_token"})
 MASK = "***"
+#: Secret parameters inside text: `name=value` (query strings, form bodies) and `"name": "value"` (JSON).
+_SECRET_PARAMS = "access_token|appsecret_proof|client_secret|code|input_token|fb_exchange_token"
+_SECRET_PATTERNS = (
+    re.compile(rf"(?<![A-Za-z0-9])((?:{_SECRET_PARAMS})=)[^&\s\"']+"),
+    re.compile(rf"((?<![A-Za-z0-9])[\"']?(?:{_SECRET_PARAMS})[\"']?\s*:\s*[\"'])[^\"']+"),
+    re.compile(r"((?:Bearer|OAuth)\s+)[^\s\"',]+", re.IGNORECASE),
+    re.compile(r"()EAA[A-Za-z0-9_\-]{10,}"),  # Meta's user/page/system-user tokens, and the sandbox's
+)
 _MAX_STRING = 2000
 #: The journal keeps a day of calls (or the usage window if longer), pruned every 500 calls.
 RETENTION_SECONDS = 86400
@@ -38,6 +48,13 @@ def mask(value: Any, key: str | None = None) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return f"<{type(value).__name__}>"  # e.g. an uploaded file
+
+
+def redact(text: str) -> str:
+    """`text` with every secret parameter, credential and token-looking string masked."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(rf"\1{MASK}", text)
+    return text
 
 
 def mask_text(text: str) -> str:

@@ -26,8 +26,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from kernel.money import Money, allocate
-
+from .. import money
+from ..allocation import largest_remainder
 from ..endpoints.orders.common import ORDER, iso, new_item_id, new_promotion_id
 from ..endpoints.orders.figures import line_total, line_value, meta_share, seller_share
 from ..endpoints.orders.listing import count_processing
@@ -46,12 +46,12 @@ def _money(value, currency: str, what: str) -> int:
     if value in (None, ""):
         raise ControlError(f"{what} is required")
     try:
-        money = Money.from_decimal(str(value), currency)
+        minor = money.to_minor(str(value), currency)
     except (TypeError, ValueError) as exc:
         raise ControlError(f"{what}: {exc}")
-    if money.minor < 0:
+    if minor < 0:
         raise ControlError(f"{what} must not be negative")
-    return money.minor
+    return minor
 
 
 def _percent(value, what: str) -> Decimal:
@@ -59,7 +59,7 @@ def _percent(value, what: str) -> Decimal:
         rate = Decimal(str(value))
     except InvalidOperation:
         raise ControlError(f"{what} must be a decimal percentage such as '10'")
-    if not 0 <= rate <= 100:
+    if not rate.is_finite() or not 0 <= rate <= 100:
         raise ControlError(f"{what} must lie between 0 and 100")
     return rate
 
@@ -70,10 +70,8 @@ def _percent(value, what: str) -> Decimal:
 def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None = None) -> dict:
     """The stored data of one order placed by the buyer (validated; amounts in minor units)."""
     currency = str(spec.get("currency") or "USD").upper()
-    try:
-        Money.zero(currency)
-    except ValueError as exc:
-        raise ControlError(str(exc))
+    if not money.is_currency(currency):
+        raise ControlError(f"Unknown currency {currency!r}: use an ISO 4217 code such as USD.")
     channel = spec.get("channel") or "instagram"
     if channel not in CHANNELS:
         raise ControlError(f"channel must be one of {', '.join(CHANNELS)}")
@@ -127,7 +125,7 @@ def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None
             if isinstance(get, bool) or not isinstance(get, int) or get < 1:
                 raise ControlError(f"discounts[{k}].get_quantity must be a positive integer")
             rate = _percent(discount.get("percent_off", "100"), f"discounts[{k}].percent_off")
-            off = Money(source["list_price"], currency).percent_off(rate).minor
+            off = money.percent_of(source["list_price"], rate)
             promo = _promotion(campaign or "Buy one, get one", code, "item_level", "merchant")
             free = _line(source["retailer_id"], get, source["list_price"], source["product_name"], source["product_id"])
             free["ppu"] = source["list_price"] - off
@@ -156,9 +154,8 @@ def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None
         if discount.get("amount_off") not in (None, ""):
             off = _money(discount["amount_off"], currency, f"discounts[{k}].amount_off")
         else:
-            off = Money(base, currency).percent_off(_percent(discount.get("percent_off"),
-                                                             f"discounts[{k}].percent_off")).minor
-        shares = allocate(off, [line_total(line) for line in lines]) if base else [0] * len(lines)
+            off = money.percent_of(base, _percent(discount.get("percent_off"), f"discounts[{k}].percent_off"))
+        shares = largest_remainder(off, [line_total(line) for line in lines]) if base else [0] * len(lines)
         for line, share in zip(lines, shares, strict=True):
             if share:
                 line["order_shares"][promo["promotion_id"]] = share
@@ -232,8 +229,7 @@ def _unit_off(discount: dict, list_price: int, currency: str, k: int) -> int:
     if discount.get("amount_off") not in (None, ""):
         off = _money(discount["amount_off"], currency, f"discounts[{k}].amount_off")
     else:
-        off = Money(list_price, currency).percent_off(_percent(discount.get("percent_off"),
-                                                                f"discounts[{k}].percent_off")).minor
+        off = money.percent_of(list_price, _percent(discount.get("percent_off"), f"discounts[{k}].percent_off"))
     if off > list_price:
         raise ControlError(f"discounts[{k}]: the discount is larger than the price")
     return off

@@ -116,3 +116,16 @@ def test_error_envelope_leaves_out_empty_optional_keys():
                    "code": 803, "is_transient": False, "fbtrace_id": "TRACE"}
     env = errors.unsupported("GET", "123").envelope("T")["error"]
     assert (env["type"], env["code"], env["error_subcode"]) == ("GraphMethodException", 100, 33)
+
+
+def test_redaction_masks_secret_parameters_credentials_and_tokens():
+    from meta_sandbox.journal import redact
+
+    token = "EAA" + "Qx7" * 8  # built here: no token-looking literal in the code
+    text = redact(f"GET me?fields=id,name&access_token=abc&appsecret_proof=0123abcd&client_secret=s3cret "
+                  f"code=AQB-1 fb_exchange_token=x input_token=y | Authorization: Bearer tok123 | OAuth tok456 | "
+                  f'{{"access_token": "jsonsecret", "code": 190}} | note {token} | zipcode=78701')
+    for secret in ("abc", "0123abcd", "s3cret", "AQB-1", "=x", "=y", "tok123", "tok456", "jsonsecret", token):
+        assert secret not in text, secret
+    assert "fields=id,name" in text and '"code": 190' in text and "zipcode=78701" in text
+    assert text.count("***") == 10

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
-from kernel.money import CURRENCY_EXPONENTS
+from ...money import EXPONENTS as CURRENCY_EXPONENTS
 
 CATALOG_PERMS = ("catalog_management",)
 MAX_REQUESTS = 5000

@@ -6,9 +6,7 @@ import re
 
 from django.utils import timezone
 
-from kernel.money import Money
-
-from ... import errors
+from ... import errors, money
 from ...models import Node
 from ...params import P
 from ...router import Computed, Ref, Reply, Value, edge, node_type, route
@@ -45,9 +43,7 @@ FEED_PARAMS = (P("name"), P("schedule", "map"), P("update_schedule", "map"), P("
 def _feed_values(ctx) -> dict:
     values = {k: v for k, v in ctx.args.items() if v is not None and k != "feed_type"}
     if "default_currency" in values:
-        try:
-            Money.zero(values["default_currency"])
-        except ValueError:
+        if not money.is_currency(values["default_currency"]):
             raise errors.invalid_param(f"default_currency {values['default_currency']!r} is not a currency",
                                        error_data={"blame_field_specs": [["default_currency"]]})
         values["default_currency"] = values["default_currency"].upper()

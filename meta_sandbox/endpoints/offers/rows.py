@@ -6,9 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 
-from kernel.money import Money
-
-from ... import errors
+from ... import errors, money
 from ...models import Node
 from ..catalog.products import check_filter
 from .common import (
@@ -63,15 +61,15 @@ def _price(row: dict, column: str, currency: str | None) -> dict | None:
     if not value:
         return None
     try:
-        money = Money.from_meta_price(value)
+        minor, currency_given = money.parse_price(value)
     except (TypeError, ValueError):
         raise RowError(column, "Invalid price", f"{column} must be an amount and a currency such as "
                                                 f"\"15.00 USD\" (with the currency's decimals), not {value!r}.")
-    if money.minor <= 0:
+    if minor <= 0:
         raise RowError(column, "Invalid price", f"{column} must be more than zero.")
-    if currency and money.currency != currency:
-        raise RowError(column, "Invalid currency", f"{column} is in {money.currency}; this feed uses {currency}.")
-    return {"minor": money.minor, "currency": money.currency, "text": money.to_meta_price()}
+    if currency and currency_given != currency:
+        raise RowError(column, "Invalid currency", f"{column} is in {currency_given}; this feed uses {currency}.")
+    return {"minor": minor, "currency": currency_given, "text": money.price_text(minor, currency_given)}
 
 
 def _list(row: dict, column: str) -> list[str]:

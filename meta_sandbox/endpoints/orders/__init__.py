@@ -19,20 +19,23 @@ What lives where (modules of this package):
   whose parent is the order; their `items` are non-paged edges, so `fields=refunds{items{...}}`
   nests like Meta's.
 - The buyer and Meta as actors (placing orders with every discount type, buyer cancellations,
-  return requests, Meta-initiated refunds) are in meta_sandbox/controls/orders.py.
+  return requests, Meta-initiated refunds) are meta_sandbox/actions/buyer.py and
+  meta_sandbox/actions/orders.py, behind the control calls of meta_sandbox/controls/orders.py.
 
-Money (the rules both sides must agree on to the minor unit; docs/performance.md has none of
-this — see the module docstring of orders/money.py in the portal for the same rules):
+Money (the sandbox's own reading of Meta's documentation, meta_sandbox/money.py and
+meta_sandbox/allocation.py; it shares no code with the portal, so the two must agree by being
+right, to the minor unit):
 - `price_per_unit` is net of item-level offers. An order-level offer on items is spread over
-  the lines by largest remainder of their totals (`kernel.money.allocate`) and over a line's
-  units by Meta's cumulative rule (`promotions.allocation.allocate_per_unit_meta`), reported as
-  `promotion_allocations` on payments (one per fulfilment) and cancellations.
+  the lines in proportion to their totals (largest remainder, the sandbox's choice) and over a
+  line's units by Meta's cumulative rule (floor of the cumulative expected value, the rest on
+  the last unit), reported as `promotion_allocations` on payments (one per fulfilment) and
+  cancellations, counting the line's units in the order they are fulfilled or cancelled.
 - A line's refundable value is its total minus its share of seller-funded order-level offers;
   Meta-funded offers (sponsor `facebook`, applied after tax) are paid to the seller by Meta and
-  refunds return that part to Meta (`refund_amount_split`).
+  refunds return that part to Meta, in proportion (`allocation.meta_part`).
 - Tax is estimated per line on the refundable value (and on shipping) at the order's rate,
   rounded half up; a refund returns tax in proportion to the value refunded (cumulative, exact
-  when the line is refunded in full).
+  when the line is refunded in full). Meta computes tax itself and documents none of this.
 - Orders with order-level offers on items accept amount-based refunds only (META_API §3.10).
 """
 

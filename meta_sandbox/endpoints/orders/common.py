@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from kernel.money import Money
-
-from ... import errors
+from ... import errors, money
 from ...models import Node, Switch
 
 REMOVED_IN = "v26.0"
@@ -57,11 +55,11 @@ def iso(moment: datetime) -> str:
 
 
 def amount(minor: int, currency: str) -> dict:
-    return Money(int(minor), currency).to_meta_amount()
+    return money.amount(int(minor), currency)
 
 
 def amount_str(minor: int, currency: str) -> str:
-    return Money(int(minor), currency).to_decimal_str()
+    return money.decimal_text(int(minor), currency)
 
 
 def new_item_id() -> str:

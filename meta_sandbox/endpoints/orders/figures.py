@@ -1,9 +1,9 @@
-"""The money of one order line: totals, shares of order-level offers, units left, refundable value."""
+"""The money of one order line: totals, shares of order-level offers, units left, refundable value
+(the splits themselves are meta_sandbox/allocation.py)."""
 
 from __future__ import annotations
 
-from promotions.allocation import allocate_per_unit_meta
-
+from ... import allocation
 from ...models import Node
 from .common import amount, currency_of
 
@@ -27,18 +27,9 @@ def line_value(item: dict) -> int:
     return line_total(item) - seller_share(item)
 
 
-def cumulative(total: int, whole: int, part: int) -> int:
-    """`total` in proportion part/whole, rounded down, exact when part == whole."""
-    if whole <= 0 or part >= whole:
-        return total if part >= whole else 0
-    return total * part // whole
-
-
 def units_share(total: int, quantity: int, start: int, count: int) -> int:
-    """Meta's cumulative per-unit split of `total`, units start..start+count (0-based)."""
-    if count <= 0 or total == 0:
-        return 0
-    return sum(allocate_per_unit_meta(total, quantity)[start:start + count])
+    """Meta's cumulative per-unit split of `total`: the part units start+1..start+count carry."""
+    return allocation.units_share(total, quantity, start, count)
 
 
 def value_of_units(item: dict, units: int) -> int:

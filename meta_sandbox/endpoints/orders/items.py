@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kernel.money import Money
-
-from ... import errors
+from ... import errors, money
 from ...models import Node
 from .figures import is_bxgy
 
@@ -59,15 +57,15 @@ def _quantity(entry: dict, key: str, n: int) -> int:
 
 def _money_param(value, currency: str, what: str) -> int:
     try:
-        money = Money.from_meta_amount(value)
+        minor, given = money.parse_amount(value)
     except (TypeError, ValueError):
         raise errors.invalid_param(f"{what} must be a currency amount like {{\"amount\": \"2.50\", "
                                    f"\"currency\": \"{currency}\"}}")
-    if money.currency != currency:
-        raise errors.invalid_param(f"{what} is in {money.currency} but the order is in {currency}")
-    if money.minor < 0:
+    if given != currency:
+        raise errors.invalid_param(f"{what} is in {given} but the order is in {currency}")
+    if minor < 0:
         raise errors.invalid_param(f"{what} must not be negative")
-    return money.minor
+    return minor
 
 
 def _require_acknowledged(order: Node, action: str) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from promotions.allocation import refund_amount_split
-
-from ... import errors
+from ... import allocation, errors
 from ...models import Node
 from ...params import P
 from ...router import route
@@ -26,14 +24,14 @@ from .common import (
     save,
     touch,
 )
-from .figures import available_for_refund, cumulative, has_order_level_item_offers, line_value, meta_share, units_share
+from .figures import available_for_refund, has_order_level_item_offers, line_value, meta_share, units_share
 from .items import _money_param, _quantity, resolve_items
 
 # --- refunds ----------------------------------------------------------------------------------------
 
 
 def _tax_share(line_tax: int, value: int, before: int, refunded: int) -> int:
-    return cumulative(line_tax, value, before + refunded) - cumulative(line_tax, value, before)
+    return allocation.proportional_step(line_tax, value, before, refunded)
 
 
 def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[dict] | None = None,
@@ -100,11 +98,14 @@ def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[
                 f"Cannot refund {amount_str(amt, cur)} {cur} for item {line['id']} ({line['retailer_id']}): "
                 f"{amount_str(available_for_refund(line), cur)} {cur} is available for refund",
                 error_data={"blame_field_specs": [["items"]]})
-        split = refund_amount_split(amt, value - meta_share(line), meta_share(line), already=line["refunded_amount"])
+        to_meta = allocation.meta_part(amt, paid=value, meta_paid=meta_share(line),
+                                       refunded_before=line["refunded_amount"],
+                                       meta_refunded_before=allocation.proportional(meta_share(line), value,
+                                                                                    line["refunded_amount"]))
         t = _tax_share(line["tax"], value, line["refunded_amount"], amt)
         lines_out.append({"id": line["id"], "retailer_id": line["retailer_id"], "product_id": line["product_id"],
-                          "quantity": k, "subtotal": amt, "tax": t, "buyer": split.buyer, "meta": split.meta})
-        subtotal, tax, buyer, meta = subtotal + amt, tax + t, buyer + split.buyer, meta + split.meta
+                          "quantity": k, "subtotal": amt, "tax": t, "buyer": amt - to_meta, "meta": to_meta})
+        subtotal, tax, buyer, meta = subtotal + amt, tax + t, buyer + amt - to_meta, meta + to_meta
     refunded = order.data.setdefault("refunded", {"subtotal": 0, "shipping": 0, "tax": 0, "deductions": 0,
                                                   "total": 0})
     shipping_left = order.data["totals"]["shipping"] - refunded["shipping"]
