@@ -216,7 +216,7 @@ def _line(retailer_id: str, quantity: int, list_price: int, name: str, product_i
     return {"id": new_item_id(), "retailer_id": retailer_id, "product_id": product_id or new_item_id()[:15],
             "product_name": name, "quantity": quantity, "list_price": list_price, "ppu": list_price, "tax": 0,
             "promos": [], "order_shares": {}, "share_sponsor": {}, "shipped": 0, "cancelled": 0, "refunded_qty": 0,
-            "refunded_amount": 0, "allocated": 0}
+            "refunded_amount": 0, "refunded_meta": 0, "allocated": 0, "fulfilled_offers": {}}
 
 
 def _promotion(campaign: str, code: str, granularity: str, sponsor: str) -> dict:

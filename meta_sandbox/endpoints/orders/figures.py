@@ -32,13 +32,46 @@ def units_share(total: int, quantity: int, start: int, count: int) -> int:
     return allocation.units_share(total, quantity, start, count)
 
 
-def value_of_units(item: dict, units: int) -> int:
-    """Refundable value of the first `units` units of the line (cumulative rule)."""
-    return units_share(line_value(item), item["quantity"], 0, units)
+def fulfilled_offers(item: dict) -> dict[str, int]:
+    """{promotion_id: minor} of the order-level offers allocated to the line's fulfilled units
+    (what its payments report in `promotion_allocations`)."""
+    if "fulfilled_offers" in item:
+        return item["fulfilled_offers"]
+    # Orders stored before the sandbox kept this: as if every fulfilment came first.
+    return {pid: units_share(share, item["quantity"], 0, item["shipped"])
+            for pid, share in item.get("order_shares", {}).items()}
+
+
+def _by_sponsor(item: dict, offers: dict[str, int], *, meta: bool) -> int:
+    sponsors = item.get("share_sponsor", {})
+    return sum(v for pid, v in offers.items() if (sponsors.get(pid) == "facebook") == meta)
+
+
+def paid_for_fulfilled(item: dict) -> int:
+    """What the buyer and Meta together paid, before tax, for the line's fulfilled units: the
+    price per unit times the units fulfilled, less the seller-funded order-level offers
+    allocated to them (a Meta-funded offer is paid to the seller by Meta)."""
+    return item["ppu"] * item["shipped"] - _by_sponsor(item, fulfilled_offers(item), meta=False)
+
+
+def meta_paid_for_fulfilled(item: dict) -> int:
+    """Meta's part of `paid_for_fulfilled`: its funded offers allocated to the fulfilled units."""
+    return min(_by_sponsor(item, fulfilled_offers(item), meta=True), paid_for_fulfilled(item))
+
+
+def refunded_to_meta(item: dict) -> int:
+    """What the line's refunds returned to Meta so far."""
+    if "refunded_meta" in item:
+        return item["refunded_meta"]
+    # Orders stored before the sandbox kept this: the whole line's proportion.
+    return allocation.proportional(meta_share(item), line_value(item), item["refunded_amount"])
 
 
 def available_for_refund(item: dict) -> int:
-    return value_of_units(item, item["shipped"]) - item["refunded_amount"]
+    """Meta's `amount_available_for_refund`: "(Price Per Unit) x (Quantity Fulfilled) - (Sum of
+    Fulfilled Order Level Promotions) - (Total Refunded Amount for Line Item)" (Build Offers
+    Integration, Requirement 1, Step 4)."""
+    return paid_for_fulfilled(item) - item["refunded_amount"]
 
 
 def has_order_level_item_offers(order: Node) -> bool:

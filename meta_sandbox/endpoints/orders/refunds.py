@@ -24,7 +24,15 @@ from .common import (
     save,
     touch,
 )
-from .figures import available_for_refund, has_order_level_item_offers, line_value, meta_share, units_share
+from .figures import (
+    available_for_refund,
+    has_order_level_item_offers,
+    line_value,
+    meta_paid_for_fulfilled,
+    paid_for_fulfilled,
+    refunded_to_meta,
+    units_share,
+)
 from .items import _money_param, _quantity, resolve_items
 
 # --- refunds ----------------------------------------------------------------------------------------
@@ -98,10 +106,11 @@ def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[
                 f"Cannot refund {amount_str(amt, cur)} {cur} for item {line['id']} ({line['retailer_id']}): "
                 f"{amount_str(available_for_refund(line), cur)} {cur} is available for refund",
                 error_data={"blame_field_specs": [["items"]]})
-        to_meta = allocation.meta_part(amt, paid=value, meta_paid=meta_share(line),
+        # Meta's part: in proportion to what the buyer and Meta paid for the fulfilled units
+        # (Build Offers Integration, Step 6).
+        to_meta = allocation.meta_part(amt, paid=paid_for_fulfilled(line), meta_paid=meta_paid_for_fulfilled(line),
                                        refunded_before=line["refunded_amount"],
-                                       meta_refunded_before=allocation.proportional(meta_share(line), value,
-                                                                                    line["refunded_amount"]))
+                                       meta_refunded_before=refunded_to_meta(line))
         t = _tax_share(line["tax"], value, line["refunded_amount"], amt)
         lines_out.append({"id": line["id"], "retailer_id": line["retailer_id"], "product_id": line["product_id"],
                           "quantity": k, "subtotal": amt, "tax": t, "buyer": amt - to_meta, "meta": to_meta})
@@ -142,6 +151,7 @@ def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[
             f"{cur})")
     for out in lines_out:
         line = next(item for item in order.data["items"] if item["id"] == out["id"])
+        line["refunded_meta"] = refunded_to_meta(line) + out["meta"]
         line["refunded_amount"] += out["subtotal"]
         line["refunded_qty"] += out["quantity"]
     refunded["subtotal"] += subtotal

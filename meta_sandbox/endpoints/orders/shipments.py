@@ -23,7 +23,7 @@ from .common import (
     save,
     touch,
 )
-from .figures import all_done, allocate_units, complete_if_done, line_total, remaining, units_share
+from .figures import all_done, allocate_units, complete_if_done, fulfilled_offers, line_total, remaining, units_share
 from .items import _quantity, _require_acknowledged, resolve_items
 
 # --- shipments --------------------------------------------------------------------------------------
@@ -76,6 +76,10 @@ def ship(order: Node, *, items: list[dict], tracking_info: dict, external_shipme
             continue
         start = line["shipped"] + line["cancelled"]
         allocations = allocate_units(order, line, k)
+        offers = dict(fulfilled_offers(line))
+        for a in allocations:
+            offers[a["promotion_id"]] = offers.get(a["promotion_id"], 0) + a["_minor"]
+        line["fulfilled_offers"] = offers
         tax = units_share(line["tax"], line["quantity"], line["shipped"], k)
         line["shipped"] += k
         value = units_share(line_total(line), line["quantity"], start, k) - sum(

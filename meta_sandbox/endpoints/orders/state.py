@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from ...models import Node
 from .common import CANCELLATION, ORDER, PAYMENT, REFUND, RETURN, SHIPMENT, amount_str, children, currency_of
-from .figures import available_for_refund
+from .figures import available_for_refund, fulfilled_offers, refunded_to_meta
 
 # --- full state (control API and tests) --------------------------------------------------------------
 
@@ -31,6 +31,8 @@ def state_of(order: Node) -> dict:
         "items": [{**{k: v for k, v in item.items() if k not in ("ppu", "tax")},
                    "price_per_unit": amount_str(item["ppu"], cur), "tax": amount_str(item["tax"], cur),
                    "refunded_amount": amount_str(item["refunded_amount"], cur),
+                   "refunded_meta": amount_str(refunded_to_meta(item), cur),
+                   "fulfilled_offers": {pid: amount_str(v, cur) for pid, v in fulfilled_offers(item).items()},
                    "available_for_refund": amount_str(available_for_refund(item), cur)} for item in data["items"]],
         "promotions": [{**p, "amount": amount_str(p["amount"], cur)} for p in data.get("promotions", [])],
         "shipments": node_list(SHIPMENT),
