@@ -30,9 +30,11 @@ right, to the minor unit):
   line's units by Meta's cumulative rule (floor of the cumulative expected value, the rest on
   the last unit), reported as `promotion_allocations` on payments (one per fulfilment) and
   cancellations, counting the line's units in the order they are fulfilled or cancelled.
-- A line's refundable value is its total minus its share of seller-funded order-level offers;
-  Meta-funded offers (sponsor `facebook`, applied after tax) are paid to the seller by Meta and
-  refunds return that part to Meta, in proportion (`allocation.meta_part`).
+- `amount_available_for_refund` is Meta's formula: price per unit × units fulfilled − the
+  seller-funded order-level offers allocated to those units − what was refunded. Meta-funded
+  offers (sponsor `facebook`, applied after tax) are paid to the seller by Meta; a refund
+  returns Meta its part in proportion to what Meta paid for the fulfilled units
+  (`allocation.meta_part`).
 - Tax is estimated per line on the refundable value (and on shipping) at the order's rate,
   rounded half up; a refund returns tax in proportion to the value refunded (cumulative, exact
   when the line is refunded in full). Meta computes tax itself and documents none of this.
