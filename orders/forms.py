@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kernel.money import Money, currency_exponent
-from orders.amounts import refundable, refundable_units
 from orders.carriers import CARRIERS
 from orders.models import Order, Refund
+from orders.money import refundable, refundable_units
 
 CANCEL_REASONS = [
     ("CUSTOMER_REQUESTED", _("The buyer asked to cancel")),

@@ -35,7 +35,7 @@ from django.utils import timezone
 from catalog.services import move_stock
 from graph.errors import Deprecated, GraphError
 from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
-from orders import meta, states
+from orders import hooks, meta, states
 from orders.locks import lock_feed, lock_orders
 from orders.models import (
     AckBatch,
@@ -57,7 +57,6 @@ from orders.models import (
     SyncState,
     new_reference,
 )
-from promotions.orders import record_promotions_for_orders
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +335,7 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
                                  params={"state": order.state, "channel": order.channel}))
     OrderItem.objects.bulk_create(items)
     OrderEvent.objects.bulk_create(events)
-    record_promotions_for_orders(orders)
+    hooks.orders_created(orders)
     move_stock(shop, stock, reason="Meta orders received")
     return {order.meta_order_id: order for order in orders}
 

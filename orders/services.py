@@ -17,7 +17,7 @@ from django_q.tasks import async_task
 
 from catalog.services import move_stock
 from orders import states
-from orders.amounts import ActionError, RefundPlan, plan_refund
+from orders.errors import ActionError
 from orders.ingest import recount
 from orders.locks import lock_items, lock_order
 from orders.meta import amount_param
@@ -36,6 +36,7 @@ from orders.models import (
     SyncState,
     TrackingUpdate,
 )
+from orders.money import RefundPlan, plan_refund
 
 __all__ = ["ActionError", "cancel", "decide_return", "refund", "retry_push", "ship", "update_tracking"]
 

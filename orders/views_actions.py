@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from kernel.money import Money
 from orders import ingest, services, states
-from orders.amounts import ActionError, cancellation_refund
+from orders.errors import ActionError
 from orders.forms import CancelForm, RefundForm, ReturnDecisionForm, ShipForm, TrackingForm
 from orders.models import MetaPush, Order, Return, ReturnDecision, Shipment
+from orders.money import cancellation_refund, refund_amounts_for_units, refund_preview, refundable
 from orders.views import order_for_page
-from promotions.refunds import refund_preview
 from shops.tenancy import get_for_shop, shop_view
 
 
@@ -171,9 +171,6 @@ def refund(request, shop, order_id: int):
 
 def _return_initial(order: Order, ret: Return) -> dict:
     """Refund a received return: its units (or their value, for orders refunded by amount)."""
-    from orders.amounts import refundable
-    from promotions.refunds import refund_amounts_for_units
-
     initial = {"return_id": ret.pk, "reason_code": "REFUND_FOR_RETURN"}
     if order.has_order_level_offers:
         initial["mode"] = "amount"

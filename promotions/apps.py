@@ -9,3 +9,8 @@ class PromotionsConfig(AppConfig):
         from shops.hooks import register_money_data
 
         register_money_data(lambda shop: Discount.objects.filter(shop=shop).exists())
+
+        from orders.hooks import register_on_orders_created
+        from promotions.orders import record_promotions_for_orders
+
+        register_on_orders_created(record_promotions_for_orders)

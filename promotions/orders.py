@@ -18,9 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.money import Money
-from promotions.allocation import allocate_per_unit_meta
+from orders.money import allocate_per_unit_meta, units_share
 from promotions.models import Discount, LineAllocation, MetaAllocation, OrderPromotion
-from promotions.refunds import units_share
 
 log = logging.getLogger(__name__)
 

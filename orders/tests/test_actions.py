@@ -9,7 +9,7 @@ from django.urls import reverse
 from catalog.models import Product
 from catalog.tests.factories import make_product
 from orders import services
-from orders.amounts import ActionError
+from orders.errors import ActionError
 from orders.models import MetaPush, Order, Refund, Return, SyncState
 from orders.tests.helpers import CUP, TEA
 

@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from orders import ingest, services
 from orders import push as pushes
-from orders.amounts import ActionError
+from orders.errors import ActionError
 from orders.models import AckBatch, IngestRun, Order, Refund, Shipment, SyncState
 
 pytestmark = [

@@ -2,7 +2,7 @@
 remainders; partial refunds in several steps; seller- and Meta-funded offers; free shipping; buy X
 get Y), each checked twice:
 
-- `test_case_by_hand`: our own math (promotions.refunds, promotions.allocation) gives exactly
+- `test_case_by_hand`: our own math (orders.money) gives exactly
   the figures written by hand;
 - `test_case_end_to_end`: the sandbox's buyer places the order, the orders app ingests it,
   ships, cancels and refunds it through its services and push task, and the sandbox's own
@@ -41,20 +41,19 @@ import pytest
 from kernel.money import Money
 from orders import services as order_services
 from orders.models import Order
-from promotions.allocation import allocate_order_discount_to_lines
-from promotions.models import LineAllocation, MetaAllocation
-from promotions.orders import pull_meta_allocations, record_order_promotions
-from promotions.refunds import (
+from orders.money.lines import (
     LineFigures,
     amount_for_units,
     cancel_units,
     cumulative,
     figures_of,
-    refund_amounts_for_units,
     refund_of_amount,
     refund_of_units,
-    refund_preview,
 )
+from orders.money.preview import refund_amounts_for_units, refund_preview
+from orders.money.rules import allocate_order_discount_to_lines
+from promotions.models import LineAllocation, MetaAllocation
+from promotions.orders import pull_meta_allocations, record_order_promotions
 
 
 @dataclass(frozen=True)

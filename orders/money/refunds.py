@@ -1,9 +1,10 @@
-"""What an action on an order moves in money, computed the way Meta does (so the preview a seller
-confirms is what Meta applies, to the minor unit). Meta's own figures win once it reports them.
+"""A seller's refund validated and its money computed (`plan_refund`), what is left to refund,
+and what a cancellation gives back: the way Meta computes it, so the preview a seller confirms is
+what Meta applies, to the minor unit. Meta's own figures win once it reports them.
 
 - A line's value (before tax) is its total minus its share of seller-funded order-level offers;
   refunding all of it returns exactly that. Parts of a line follow Meta's cumulative per-unit
-  rule (`promotions.allocation.refund_share`): after k of n units, floor(value·k/n), the rest on
+  rule (`orders.money.rules.refund_share`): after k of n units, floor(value·k/n), the rest on
   the last unit.
 - Tax comes back in proportion to the value refunded, cumulatively (exact once the line is
   refunded in full). Shipping tax likewise, in proportion to the shipping refunded.
@@ -19,26 +20,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from kernel.money import Money, format_money
+from orders.errors import ActionError
 from orders.models import Order, OrderItem
-from promotions.allocation import refund_amount_split, refund_share
-
-
-class ActionError(Exception):
-    """An action the order does not allow; the message is for the seller."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def cumulative(total: int, whole: int, part: int) -> int:
-    """`total` in proportion part/whole, rounded down; all of it when part reaches whole."""
-    if whole <= 0:
-        return 0
-    if part >= whole:
-        return total
-    return total * part // whole
+from orders.money.rules import cumulative, refund_amount_split, refund_share
 
 
 def value_of_units(item: OrderItem, units: int) -> int:

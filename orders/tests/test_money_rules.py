@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernel.money import CurrencyMismatch, Money
-from promotions.allocation import (
+from orders.money.rules import (
     RefundSplit,
     allocate_order_discount_to_lines,
     allocate_per_unit_meta,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orders.amounts import ActionError, cancellation_refund, plan_refund
+from orders.errors import ActionError
 from orders.models import OrderItem
+from orders.money import cancellation_refund, plan_refund
 from orders.tests.factories import make_order
 
 

@@ -1,4 +1,4 @@
-"""Properties of the refund math (promotions.refunds): any sequence of refunds that covers every
+"""Properties of the refund math (orders.money.lines): any sequence of refunds that covers every
 unit returns exactly what the line is worth, split between buyer and Meta exactly."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promotions.refunds import LineFigures, amount_for_units, cancel_units, refund_of_amount, units_covered
+from orders.money.lines import LineFigures, amount_for_units, cancel_units, refund_of_amount, units_covered
 
 
 @st.composite

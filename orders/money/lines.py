@@ -1,5 +1,5 @@
-"""Money in actions on a Meta order: what cancelling or refunding units returns, and the refund
-preview a seller confirms (DESIGN §7, META_API §3.5, §3.9, §3.10).
+"""One order line's money: its figures, and what cancelling or refunding units of it returns
+(DESIGN §7, META_API §3.5, §3.9, §3.10).
 
 A line's figures (`LineFigures`), all in minor units:
 
@@ -27,23 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kernel.money import Money
-from promotions.allocation import refund_amount_split
+from orders.money.rules import cumulative, refund_amount_split, units_share
 
-
-def cumulative(total: int, whole: int, part: int) -> int:
-    """`total` × part/whole rounded down; exactly `total` once part reaches whole."""
-    if whole <= 0:
-        return 0
-    if part >= whole:
-        return total
-    return total * max(part, 0) // whole
-
-
-def units_share(total: int, quantity: int, start: int, count: int) -> int:
-    """Meta's per-unit share of `total` for units start .. start+count (0-based) of `quantity`."""
-    if count <= 0:
-        return 0
-    return cumulative(total, quantity, start + count) - cumulative(total, quantity, start)
+__all__ = ["LineCancel", "LineFigures", "LineRefund", "amount_for_units", "cancel_units", "cumulative", "figures_of",
+           "refund_of_amount", "refund_of_units", "units_covered", "units_share"]
 
 
 @dataclass(frozen=True)
@@ -164,39 +151,6 @@ def cancel_units(line: LineFigures, k: int, *, start: int) -> LineCancel:
     return LineCancel(value_minor=value, allocations=allocations, tax_minor=tax, meta_minor=meta)
 
 
-# --- the preview a seller confirms --------------------------------------------------------------------
-
-
-@dataclass
-class PreviewLine:
-    title: str
-    quantity: int
-    list_price: Money
-    seller_discount: Money
-    meta_discount: Money
-    net_paid: Money
-    refund: Money
-    refund_units: int
-    tax: Money
-    meta_part: Money
-    buyer_part: Money
-
-
-@dataclass
-class RefundPreview:
-    currency: str
-    by_amount: bool
-    lines: list[PreviewLine]
-    shipping: Money
-    shipping_tax: Money
-    deduction: Money
-    items: Money
-    tax: Money
-    total: Money
-    meta_part: Money
-    buyer_part: Money
-
-
 def figures_of(item) -> LineFigures:
     """The LineFigures of an orders.OrderItem (Meta's `price_per_unit` and promotion details)."""
     item_off = 0
@@ -222,40 +176,3 @@ def figures_of(item) -> LineFigures:
         list_unit, item_off = item.price_per_unit_minor, 0
     return LineFigures(quantity=item.quantity, list_unit_minor=list_unit, item_discount_minor=item_off,
                        seller_shares=seller, meta_shares=meta, tax_minor=item.tax_minor)
-
-
-def refund_preview(order, plan) -> RefundPreview:
-    """The seller's confirmation table for an orders.amounts.RefundPlan: per line the list price,
-    the seller's and Meta's discounts, what the buyer paid and what this refund returns (with its
-    tax and who gets it back), then shipping and the totals."""
-    cur = order.currency
-
-    def m(minor: int) -> Money:
-        return Money(minor, cur)
-
-    lines = []
-    for line in plan.lines:
-        f = figures_of(line.item)
-        lines.append(PreviewLine(
-            title=line.item.title, quantity=f.quantity, list_price=m(f.list_minor),
-            seller_discount=m(f.seller_discount_minor), meta_discount=m(f.meta_discount_minor),
-            net_paid=m(f.net_paid_minor), refund=m(line.amount_minor), refund_units=line.quantity,
-            tax=m(line.tax_minor), meta_part=m(line.meta_minor),
-            buyer_part=m(line.amount_minor + line.tax_minor - line.meta_minor)))
-    return RefundPreview(
-        currency=cur, by_amount=plan.by_amount, lines=lines, shipping=m(plan.shipping_minor),
-        shipping_tax=m(plan.shipping_tax_minor), deduction=m(plan.deduction_minor), items=m(plan.subtotal_minor),
-        tax=m(plan.tax_minor), total=m(plan.total_minor), meta_part=m(plan.meta_minor),
-        buyer_part=m(plan.total_minor - plan.meta_minor))
-
-
-def refund_amounts_for_units(order, units: dict[int, int]) -> dict[int, int]:
-    """{item pk: amount} refunding the chosen units of each line by amount (orders with
-    order-level offers, which Meta refunds by amount only)."""
-    out = {}
-    for item in order.items.all():
-        k = units.get(item.pk, 0)
-        if k:
-            out[item.pk] = amount_for_units(figures_of(item), k, refunded_minor=item.refunded_minor,
-                                            shipped=item.quantity_shipped)
-    return out

@@ -1,0 +1,27 @@
+"""What the apps above orders add to order ingestion, without orders importing them (the same
+inversion as the issue cards and `shops.hooks`):
+
+- `register_on_orders_created(fn)`: `fn(orders)` is called with the orders an ingest page
+  created (items and events written), inside that page's transaction, so whatever it records
+  commits or rolls back with the orders. Promotions records the promotions Meta applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+_ON_ORDERS_CREATED: list[Callable] = []
+
+
+def register_on_orders_created(fn: Callable) -> Callable:
+    if fn not in _ON_ORDERS_CREATED:
+        _ON_ORDERS_CREATED.append(fn)
+    return fn
+
+
+def orders_created(orders: Sequence) -> None:
+    """Called by ingest for the orders it just created (inside its transaction)."""
+    if not orders:
+        return
+    for fn in _ON_ORDERS_CREATED:
+        fn(orders)
