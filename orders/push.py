@@ -22,9 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from graph.errors import Deprecated, GraphError, NotConnected, RateLimited, TokenInvalid, Transient
-from orders.ingest import mark_removed, recount
+from orders.ingest import mark_removed
 from orders.locks import lock_order, lock_push
 from orders.models import MetaPush, OrderEvent, OrderFeed, Origin, Refund, Return, ReturnDecision, SyncState
+from orders.totals import recount
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from django_q.tasks import async_task
 from catalog.services import move_stock
 from orders import states
 from orders.errors import ActionError
-from orders.ingest import recount
 from orders.locks import lock_items, lock_order
 from orders.meta import amount_param
 from orders.models import (
@@ -37,6 +36,7 @@ from orders.models import (
     TrackingUpdate,
 )
 from orders.money import RefundPlan, plan_refund
+from orders.totals import recount
 
 __all__ = ["ActionError", "cancel", "decide_return", "refund", "retry_push", "ship", "update_tracking"]
 

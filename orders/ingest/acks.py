@@ -1,0 +1,150 @@
+"""Acknowledging new orders in bulk (≤ 100 per call): batches with a frozen key and body, so a
+retried call is the same call, and Meta's per-order answers applied."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from graph.errors import Deprecated, GraphError
+from orders import states
+from orders.locks import lock_feed, lock_orders
+from orders.models import AckBatch, Order, OrderEvent, Origin, SyncState
+
+if TYPE_CHECKING:
+    from orders.ingest.poll import Poller
+
+ACK_BATCH = 100
+
+
+def acknowledge_pending(shop, client, *, poller: Poller | None = None) -> Counter:
+    """Acknowledge every order waiting for it, ≤ 100 per call. Each batch is sent at most once
+    per run (a batch that failed transiently waits for the next run, same key, same body)."""
+    counts: Counter = Counter()
+    tried: set[int] = set()
+    held_back: set[int] = set()  # orders Meta refused with a coded error: next run, new key
+    cms = shop.meta_connection.commerce_merchant_settings_id
+    while True:
+        batch = claim_batch(shop, exclude=tried, hold_back=held_back)
+        if batch is None:
+            break
+        tried.add(batch.pk)
+        ok = push_batch(batch, client, cms, counts, held_back)
+        if not ok:
+            break
+    if poller is not None:
+        for key, n in counts.items():
+            poller.count(key, n)
+    return counts
+
+
+def claim_batch(shop, *, exclude=(), hold_back=()) -> AckBatch | None:
+    """A pending batch of this shop whose lease is free, or a new one of ≤ 100 waiting orders;
+    its lease is claimed. Two workers never get the same batch, nor the same order twice."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=120)
+    with transaction.atomic():
+        lock_feed(shop.pk)
+        free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        batch = (AckBatch.objects.filter(shop=shop, state=SyncState.PENDING).filter(free).exclude(pk__in=exclude)
+                 .order_by("pk").first())
+        if batch is None:
+            waiting = list(Order.objects.filter(shop=shop, source=Order.Source.META, state=Order.State.CREATED,
+                                                ack_state=Order.AckState.PENDING, ack_batch__isnull=True)
+                           .exclude(pk__in=list(hold_back)).order_by("pk").values_list("pk", "meta_order_id", "reference")[:ACK_BATCH])
+            if not waiting:
+                return None
+            batch = AckBatch.objects.create(shop=shop, payload=[
+                {"id": meta_id, "merchant_order_reference": reference} for _, meta_id, reference in waiting])
+            Order.objects.filter(pk__in=[pk for pk, _, _ in waiting]).update(ack_batch=batch)
+        claimed = AckBatch.objects.filter(pk=batch.pk, state=SyncState.PENDING).filter(free).update(
+            locked_until=lease)
+        return batch if claimed else None
+
+
+def push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: set | None = None) -> bool:
+    """Send one batch (retried by the client with the same key on transient errors) and apply
+    Meta's per-order answers. Returns False if the batch must wait for a later run."""
+    from graph.errors import RateLimited, Transient
+
+    AckBatch.objects.filter(pk=batch.pk).update(attempts=batch.attempts + 1)
+    try:
+        answer = client.post(f"{cms}/acknowledge_orders",
+                             {"idempotency_key": batch.idempotency_key, "orders": batch.payload}, orders=True)
+        counts["ack_calls"] += 1
+    except Deprecated:
+        AckBatch.objects.filter(pk=batch.pk).update(locked_until=None)
+        raise
+    except (Transient, RateLimited) as exc:
+        counts["ack_calls"] += 1
+        AckBatch.objects.filter(pk=batch.pk).update(locked_until=None, error=str(exc)[:2000])
+        return False
+    except GraphError as exc:
+        counts["ack_calls"] += 1
+        fail_batch(batch, exc.user_msg or str(exc))
+        counts["ack_errors"] += len(batch.payload)
+        return True
+    retried = apply_ack_answer(batch, answer, counts)
+    if held_back is not None:
+        held_back.update(retried)
+    return True
+
+
+def fail_batch(batch: AckBatch, message: str) -> None:
+    with transaction.atomic():
+        AckBatch.objects.filter(pk=batch.pk).update(state=SyncState.FAILED, error=message[:2000],
+                                                    finished_at=timezone.now(), locked_until=None)
+        Order.objects.filter(ack_batch=batch, ack_state=Order.AckState.PENDING).update(
+            ack_state=Order.AckState.FAILED, ack_error=message[:2000])
+
+
+def apply_ack_answer(batch: AckBatch, answer: dict, counts: Counter) -> list[int]:
+    """Apply Meta's per-order results; returns the ids of orders to try again later."""
+    results = {str(r.get("id")): r for r in (answer or {}).get("orders") or [] if isinstance(r, dict)}
+    now = timezone.now()
+    with transaction.atomic():
+        orders = lock_orders(Order.objects.filter(ack_batch=batch).values_list("pk", flat=True))
+        acked, events, failed, retry = [], [], [], []
+        for order in orders:
+            result = results.get(order.meta_order_id)
+            if result is None or "error" in result:
+                error = (result or {}).get("error") or {"error_code": None, "error_message": "No answer from Meta"}
+                code = error.get("error_code")
+                if code == 2361003 or result is None:
+                    failed.append((order, f"{error.get('error_message')} ({code})"))
+                else:
+                    retry.append(order)
+                    events.append(OrderEvent(order=order, kind=OrderEvent.Kind.ACK_FAILED, origin=Origin.META,
+                                             message=f"{error.get('error_message')} ({code})",
+                                             params={"code": code}))
+                continue
+            if order.state == Order.State.CREATED and states.can_transition(order.state, Order.State.IN_PROGRESS):
+                acked.append(order)
+                events.append(OrderEvent(order=order, kind=OrderEvent.Kind.ACKNOWLEDGED, origin=Origin.SELLER,
+                                         message=f"Acknowledged as {order.reference}",
+                                         params={"reference": order.reference}))
+        Order.objects.filter(pk__in=[o.pk for o in acked]).update(
+            state=Order.State.IN_PROGRESS, ack_state=Order.AckState.SYNCED, acknowledged_at=now, ack_error="")
+        for order, message in failed:
+            Order.objects.filter(pk=order.pk).update(ack_state=Order.AckState.FAILED, ack_error=message[:2000])
+            events.append(OrderEvent(order=order, kind=OrderEvent.Kind.ACK_FAILED, origin=Origin.META,
+                                     message=message[:500], params={}))
+        # A coded error (e.g. still in Meta's checks): try again later with a new key (META_API §3.7).
+        Order.objects.filter(pk__in=[o.pk for o in retry]).update(ack_batch=None)
+        OrderEvent.objects.bulk_create(events)
+        AckBatch.objects.filter(pk=batch.pk).update(state=SyncState.SYNCED, finished_at=now, locked_until=None,
+                                                    error="")
+    counts["acknowledged"] += len(acked)
+    counts["ack_errors"] += len(failed) + len(retry)
+    return [o.pk for o in retry]
+
+
+def retry_failed_acks(shop) -> int:
+    """The seller's Retry on the "could not acknowledge" card: new batches, new keys."""
+    return Order.objects.filter(shop=shop, state=Order.State.CREATED, ack_state=Order.AckState.FAILED).update(
+        ack_state=Order.AckState.PENDING, ack_batch=None, ack_error="")
