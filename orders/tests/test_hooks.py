@@ -7,7 +7,6 @@ import pytest
 
 from orders import hooks
 from orders.models import Order
-from promotions.models import OrderPromotion
 
 
 def test_a_hook_sees_the_created_orders_with_their_items(meta_shop, monkeypatch):
@@ -28,11 +27,3 @@ def test_a_failing_hook_rolls_back_the_page_it_was_called_for(meta_shop, monkeyp
     with pytest.raises(RuntimeError):
         meta_shop.poll()
     assert not Order.objects.filter(shop=meta_shop.shop).exists()
-
-
-def test_promotions_records_what_meta_applied_through_the_hook(meta_shop):
-    placed = meta_shop.place(discounts=[{"type": "order", "amount_off": "2.00", "campaign_name": "Welcome"}])
-    meta_shop.poll()
-    order = meta_shop.local(placed["id"])
-    assert list(OrderPromotion.objects.filter(order=order).values_list("campaign_name", "applied_minor")) == [
-        ("Welcome", 200)]
