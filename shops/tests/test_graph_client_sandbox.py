@@ -1,4 +1,4 @@
-"""The Graph client over real HTTP against the sandbox: each fault kind, its outcome and the
+"""The Graph client as shops wire it (client_for_shop, app_client), over real HTTP against the sandbox: each fault kind, its outcome and the
 number of attempts, counted twice: by the sandbox's journal and by our GraphCall rows."""
 
 from __future__ import annotations
