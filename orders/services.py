@@ -215,7 +215,7 @@ def refund(shop, order_id: int, *, quantities: dict[int, int] | None = None, amo
                                     for line in plan.lines])
     params: dict = {"reason_code": reason_code, "items": [
         {"item_id": line.item.meta_item_id, "item_refund_amount": amount_param(line.amount_minor, order.currency)}
-        if plan.by_amount else {"item_id": line.item.meta_item_id, "item_refund_quantity": line.quantity}
+        if plan.by_amount or line.by_amount else {"item_id": line.item.meta_item_id, "item_refund_quantity": line.quantity}
         for line in plan.lines]}
     if reason_text:
         params["reason_text"] = reason_text

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kernel.money import Money
-from orders.money.lines import amount_for_units, figures_of
+from orders.money.ledger import ledgers
+from orders.money.lines import figures_of
 
 
 @dataclass
@@ -22,6 +23,7 @@ class PreviewLine:
     tax: Money
     meta_part: Money
     buyer_part: Money
+    left: Money
 
 
 @dataclass
@@ -56,7 +58,7 @@ def refund_preview(order, plan) -> RefundPreview:
             seller_discount=m(f.seller_discount_minor), meta_discount=m(f.meta_discount_minor),
             net_paid=m(f.net_paid_minor), refund=m(line.amount_minor), refund_units=line.quantity,
             tax=m(line.tax_minor), meta_part=m(line.meta_minor),
-            buyer_part=m(line.amount_minor + line.tax_minor - line.meta_minor)))
+            buyer_part=m(line.buyer_minor), left=m(line.left_minor)))
     return RefundPreview(
         currency=cur, by_amount=plan.by_amount, lines=lines, shipping=m(plan.shipping_minor),
         shipping_tax=m(plan.shipping_tax_minor), deduction=m(plan.deduction_minor), items=m(plan.subtotal_minor),
@@ -67,10 +69,5 @@ def refund_preview(order, plan) -> RefundPreview:
 def refund_amounts_for_units(order, units: dict[int, int]) -> dict[int, int]:
     """{item pk: amount} refunding the chosen units of each line by amount (orders with
     order-level offers, which Meta refunds by amount only)."""
-    out = {}
-    for item in order.items.all():
-        k = units.get(item.pk, 0)
-        if k:
-            out[item.pk] = amount_for_units(figures_of(item), k, refunded_minor=item.refunded_minor,
-                                            shipped=item.quantity_shipped)
-    return out
+    books = ledgers(order)
+    return {pk: books[pk].amount_for_units(k) for pk, k in units.items() if k and pk in books}

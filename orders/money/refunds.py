@@ -1,16 +1,15 @@
-"""A seller's refund validated and its money computed (`plan_refund`), what is left to refund,
-and what a cancellation gives back: the way Meta computes it, so the preview a seller confirms is
-what Meta applies, to the minor unit. Meta's own figures win once it reports them.
+"""A seller's refund or cancellation validated and its money computed (`plan_refund` →
+`RefundPlan`, `plan_cancel` → `CancelPlan`), on each line's ledger (`orders.money.ledger`: its
+units in the order they shipped or were cancelled), so the review a seller confirms is what Meta
+applies, to the minor unit. Meta's own figures win once it reports them.
 
-- A line's value (before tax) is its total minus its share of seller-funded order-level offers;
-  refunding all of it returns exactly that. Parts of a line follow Meta's cumulative per-unit
-  rule (`orders.money.rules.refund_share`): after k of n units, floor(value·k/n), the rest on
-  the last unit.
-- Tax comes back in proportion to the value refunded, cumulatively (exact once the line is
-  refunded in full). Shipping tax likewise, in proportion to the shipping refunded.
-- A Meta-funded offer (Meta paid part of the line) goes back to Meta in proportion
-  (`refund_amount_split`); the buyer gets the rest.
-- Orders with order-level offers on items are refunded by amount only (META_API §3.10).
+- Refundable: Meta's amount_available_for_refund (what was paid for the shipped units, less
+  the seller-funded offers allocated to them, less what was refunded).
+- A refund's tax and Meta part: in proportion to what was paid for the shipped units,
+  cumulatively, all of it once everything paid is refunded (no minor unit stranded).
+- Orders with order-level offers on items are refunded by amount only (META_API §3.10); a
+  line that an amount refund touched is refunded by amount from then on.
+- A refund of nothing (a free unit, a line refunded already) is refused with its reason.
 """
 
 from __future__ import annotations
@@ -22,23 +21,18 @@ from django.utils.translation import gettext as _
 from kernel.money import Money, format_money
 from orders.errors import ActionError
 from orders.models import Order, OrderItem
-from orders.money.rules import cumulative, refund_amount_split, refund_share
+from orders.money.ledger import LineLedger, Units, ledger_of, ledgers
+from orders.money.rules import cumulative
 
 
-def value_of_units(item: OrderItem, units: int) -> int:
-    """Value of the first `units` units of a line (Meta's cumulative rule)."""
-    if units <= 0:
-        return 0
-    return refund_share(item.value_minor, item.quantity, min(units, item.quantity))
+def refundable(item: OrderItem, ledger: LineLedger | None = None) -> int:
+    """Meta's amount_available_for_refund of a line: what was paid for its shipped units, less
+    the seller-funded offers Meta allocated to them, less what was refunded."""
+    return (ledger or ledger_of(item)).refundable_minor
 
 
-def refundable(item: OrderItem) -> int:
-    """Value of the line's shipped units not refunded yet (Meta's amount_available_for_refund)."""
-    return max(0, value_of_units(item, item.quantity_shipped) - item.refunded_minor)
-
-
-def refundable_units(item: OrderItem) -> int:
-    return max(0, item.quantity_shipped - item.quantity_refunded)
+def refundable_units(item: OrderItem, ledger: LineLedger | None = None) -> int:
+    return (ledger or ledger_of(item)).refundable_units
 
 
 def tax_share(line_tax: int, value: int, before: int, amount: int) -> int:
@@ -52,6 +46,14 @@ class Line:
     amount_minor: int = 0
     tax_minor: int = 0
     meta_minor: int = 0
+    #: sent to Meta as an amount (orders refunded by amount, or a line an amount refund touched)
+    by_amount: bool = False
+    #: what stays refundable on the line after this refund
+    left_minor: int = 0
+
+    @property
+    def buyer_minor(self) -> int:
+        return self.amount_minor + self.tax_minor - self.meta_minor
 
 
 @dataclass
@@ -126,36 +128,47 @@ def refunded_total(order: Order) -> int:
 def plan_refund(order: Order, items: list[OrderItem], *, quantities: dict[int, int] | None = None,
                 amounts: dict[int, int] | None = None, shipping_minor: int = 0, deduction_minor: int = 0) -> RefundPlan:
     """Validate a refund and compute its money. `quantities` or `amounts` ({item pk: n}) name
-    what is refunded; raises ActionError with the seller's reason when it is not possible."""
+    what is refunded; raises ActionError with the seller's reason, on the field the seller
+    filled in, when it is not possible."""
     by_amount = amounts is not None
     if not by_amount and order.has_order_level_offers:
         raise ActionError(_("This order has an offer on the whole order: Meta refunds it by amount only."), "mode")
     plan = RefundPlan(currency=order.currency, by_amount=by_amount)
     wanted = amounts if by_amount else (quantities or {})
+    books = ledgers(order, items)
     for item in items:
         n = wanted.get(item.pk, 0)
+        where = f"amount_{item.pk}" if by_amount else f"item_{item.pk}"
         if n < 0:
-            raise ActionError(_("Amounts and quantities cannot be negative."), f"item_{item.pk}")
+            raise ActionError(_("Amounts and quantities cannot be negative."), where)
         if not n:
             continue
+        book = books[item.pk]
+        available = book.refundable_minor
         if by_amount:
-            available = refundable(item)
             if n > available:
                 raise ActionError(_("At most %(amount)s can be refunded for %(title)s.") % {
-                    "amount": format_money(Money(available, order.currency)), "title": item.title}, f"item_{item.pk}")
-            amount, quantity = n, 0
+                    "amount": format_money(Money(available, order.currency)), "title": item.title}, where)
+            amount, quantity, as_amount = n, 0, True
         else:
-            if n > refundable_units(item):
+            if n > book.refundable_units:
                 raise ActionError(_("Only %(n)d unit(s) of %(title)s are shipped and not refunded.") % {
-                    "n": refundable_units(item), "title": item.title}, f"item_{item.pk}")
-            amount = refund_share(item.value_minor, item.quantity, n, already=min(item.quantity_refunded,
-                                                                               item.quantity - n))
-            amount, quantity = min(amount, refundable(item)), n
-        split = refund_amount_split(amount, item.value_minor - item.meta_discount_minor, item.meta_discount_minor,
-                                    already=min(item.refunded_minor, item.value_minor - amount))
-        plan.lines.append(Line(item=item, quantity=quantity, amount_minor=amount,
-                               tax_minor=tax_share(item.tax_minor, item.value_minor, item.refunded_minor, amount),
-                               meta_minor=split.meta))
+                    "n": book.refundable_units, "title": item.title}, where)
+            amount = book.amount_of_units(n)
+            # After an amount refund of the line, Meta no longer takes units of it: the units
+            # are sent as the amount they are worth, within what is left (never a silent cap
+            # that the push does not match).
+            as_amount = book.refunded_minor != book.amount_of_units_refunded() or amount > available
+            if as_amount:
+                amount, quantity = min(amount, available), 0
+            else:
+                quantity = n
+        if amount == 0:
+            raise ActionError(_("Nothing is left to refund for %(title)s: it was free or is refunded already. "
+                                "(A free unit can still be returned.)") % {"title": item.title}, where)
+        line = book.refund_of_amount(amount, quantity=quantity)
+        plan.lines.append(Line(item=item, quantity=quantity, amount_minor=amount, tax_minor=line.tax_minor,
+                               meta_minor=line.meta_minor, by_amount=as_amount, left_minor=available - amount))
     shipped_any = any(item.quantity_shipped for item in items)
     shipping_left = order.shipping_minor - shipping_refunded(order)
     if shipping_minor < 0 or deduction_minor < 0:
@@ -179,15 +192,76 @@ def plan_refund(order: Order, items: list[OrderItem], *, quantities: dict[int, i
     return plan
 
 
+@dataclass
+class CancelLine:
+    item: OrderItem
+    units: Units
+
+    @property
+    def quantity(self) -> int:
+        return self.units.units
+
+    def _m(self, minor: int) -> Money:
+        return Money(minor, self.item.order.currency)
+
+    @property
+    def price(self) -> Money:
+        return self._m(self.units.list_minor)
+
+    @property
+    def seller_discount(self) -> Money:
+        return self._m(self.units.seller_minor)
+
+    @property
+    def meta_discount(self) -> Money:
+        return self._m(self.units.meta_minor)
+
+    @property
+    def tax(self) -> Money:
+        return self._m(self.units.tax_minor)
+
+    @property
+    def buyer(self) -> Money:
+        return self._m(self.units.buyer_minor)
+
+
+@dataclass
+class CancelPlan:
+    """What cancelling units returns: per line the buyer's price net of every offer, its tax,
+    and Meta's own offers on them (which Meta stops paying; they never reach the buyer)."""
+
+    currency: str
+    lines: list[CancelLine]
+
+    def m(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+    @property
+    def buyer(self) -> Money:
+        return self.m(sum(line.units.buyer_minor for line in self.lines))
+
+    @property
+    def tax(self) -> Money:
+        return self.m(sum(line.units.tax_minor for line in self.lines))
+
+    @property
+    def meta(self) -> Money:
+        return self.m(sum(line.units.meta_minor for line in self.lines))
+
+    @property
+    def value(self) -> Money:
+        return self.m(sum(line.units.value_minor for line in self.lines))
+
+
+def plan_cancel(order: Order, items: list[OrderItem], quantities: dict[int, int]) -> CancelPlan:
+    """What cancelling these units returns, unit by unit in the order Meta counts them."""
+    books = ledgers(order, items)
+    lines = [CancelLine(item=item, units=books[item.pk].next_units(quantities[item.pk]))
+             for item in items if quantities.get(item.pk)]
+    return CancelPlan(currency=order.currency, lines=lines)
+
+
 def cancellation_refund(order: Order, items: list[OrderItem], quantities: dict[int, int]) -> Money:
-    """What cancelling these units gives back (value and tax, before any Meta-funded part)."""
-    total = 0
-    for item in items:
-        k = quantities.get(item.pk, 0)
-        if not k:
-            continue
-        start = item.quantity_shipped + item.quantity_cancelled
-        value = refund_share(item.value_minor, item.quantity, k, already=min(start, item.quantity - k))
-        before = value_of_units(item, start)
-        total += value + tax_share(item.tax_minor, item.value_minor, before, value)
-    return Money(total, order.currency)
+    """What the buyer gets back for cancelling these units (their price net of every offer, tax
+    included; Meta's own offers go back to Meta)."""
+    return plan_cancel(order, items, quantities).buyer

@@ -9,9 +9,9 @@ Two rules, each used where it belongs (DESIGN §7):
   put order-level offers into `price_per_unit`; it allocates them when units are fulfilled or
   cancelled and reports `promotion_allocations` on `/payments` and `/cancellations` items
   (META_API §3.5, §3.6). Meta's own figures are the truth; `allocate_per_unit_meta` only
-  previews them. The same cumulative rule splits refunds of part of a line (`refund_share`,
-  `refund_split`; META_API §3.10), so refunding every unit, in any number of steps, returns
-  exactly what was paid for the line.
+  previews them. The same cumulative rule splits refunds of part of a line (`refund_share`;
+  META_API §3.10), so refunding every unit, in any number of steps, returns exactly what was
+  paid for the line. A refund's tax and Meta part are `orders.money.ledger`.
 
 The cumulative rule: after k of n units, the amount allocated so far is
 `floor(amount * k / n)` (rounded toward zero for negative amounts), and all of it once k == n.
@@ -28,7 +28,7 @@ The allocation functions take `Money` or plain ints (minor units) and return the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVar, overload
+from typing import TypeVar, overload
 
 from kernel.money import CurrencyMismatch, Money, allocate
 
@@ -145,68 +145,3 @@ def refund_share(line_paid_total: Amount, quantity: int, k: int, *, already: int
         raise ValueError(f"Cannot refund {k} more of {quantity} units after {already} were refunded.")
     share = _cumulative(minor, quantity, already + k) - _cumulative(minor, quantity, already)
     return _like(line_paid_total, share)  # type: ignore[return-value]
-
-
-class RefundSplit(NamedTuple):
-    """Who gets a refund back: the buyer (what they paid) and Meta (the discount it funded)."""
-
-    buyer: Money | int
-    meta: Money | int
-
-
-def refund_split(
-    buyer_paid_total: Amount, meta_funded_total: Amount, quantity: int, k: int, *, already: int = 0
-) -> RefundSplit:
-    """Split a refund of `k` more units of a line with a Meta-funded discount (META_API §3.5).
-
-    The buyer paid `buyer_paid_total` for the line and Meta paid the seller `meta_funded_total`
-    (its offer). Each side gets its own cumulative `refund_share`, so over any sequence of
-    refunds that covers every unit the buyer gets back exactly what they paid and Meta exactly
-    what it funded, and neither side's step is ever negative. (Splitting the sum first and
-    taking the difference instead can give one side -0.01 in a step.) A seller-funded discount
-    needs no split: refund `refund_share(buyer_paid_total, ...)`.
-    """
-    if isinstance(buyer_paid_total, Money) != isinstance(meta_funded_total, Money):
-        raise TypeError("Pass both totals as Money or both as ints.")
-    if isinstance(buyer_paid_total, Money) and buyer_paid_total.currency != meta_funded_total.currency:
-        raise CurrencyMismatch(f"Buyer paid in {buyer_paid_total.currency}, Meta in {meta_funded_total.currency}.")
-    return RefundSplit(
-        buyer=refund_share(buyer_paid_total, quantity, k, already=already),
-        meta=refund_share(meta_funded_total, quantity, k, already=already),
-    )
-
-
-def refund_amount_split(
-    amount: Amount, buyer_paid_total: Amount, meta_funded_total: Amount, *, already: Amount | None = None
-) -> RefundSplit:
-    """Split an amount-based refund (`item_refund_amount`, META_API §3.10) between buyer and Meta.
-
-    The line's total value is buyer paid + Meta funded; `already` is the amount earlier refunds
-    of this line returned (default zero). Meta's part is cumulative like `refund_share`:
-    floor(meta_funded * refunded_so_far / total) minus the same before this refund, exact once
-    the whole line is refunded; the buyer gets the rest of `amount`. So partial refunds that
-    add up to the line total return exactly each side's contribution, and no step is negative.
-    """
-    is_money = isinstance(amount, Money)
-    values = (amount, buyer_paid_total, meta_funded_total) + ((already,) if already is not None else ())
-    if any(isinstance(v, Money) != is_money for v in values):
-        raise TypeError("Pass every amount as Money or every amount as ints.")
-    if is_money:
-        currencies = {v.currency for v in values}  # type: ignore[union-attr]
-        if len(currencies) > 1:
-            raise CurrencyMismatch(f"Refund amounts in several currencies: {sorted(currencies)}.")
-    refund = _minor(amount, "amount")
-    buyer = _minor(buyer_paid_total, "buyer_paid_total")
-    meta = _minor(meta_funded_total, "meta_funded_total")
-    before = 0 if already is None else _minor(already, "already")
-    total = buyer + meta
-    if buyer < 0 or meta < 0:
-        raise ValueError("Paid and funded totals must not be negative.")
-    if refund < 0 or before < 0 or before + refund > total:
-        raise ValueError("A refund must lie between zero and what is left of the line.")
-
-    def meta_so_far(refunded: int) -> int:
-        return meta if refunded == total else meta * refunded // total
-
-    meta_part = meta_so_far(before + refund) - meta_so_far(before)
-    return RefundSplit(buyer=_like(amount, refund - meta_part), meta=_like(amount, meta_part))

@@ -8,12 +8,9 @@ from hypothesis import strategies as st
 
 from kernel.money import CurrencyMismatch, Money
 from orders.money.rules import (
-    RefundSplit,
     allocate_order_discount_to_lines,
     allocate_per_unit_meta,
-    refund_amount_split,
     refund_share,
-    refund_split,
 )
 
 amounts = st.integers(min_value=0, max_value=10**12)
@@ -181,78 +178,3 @@ def test_partial_refunds_always_return_exactly_the_line_total(paid, plan):
     assert [refund_share(paid, quantity, 1, already=i) for i in range(quantity)] == allocate_per_unit_meta(
         paid, quantity
     )
-
-
-@settings(deadline=None)  # shared CI machines: judge results, not speed
-@given(amounts, amounts, refund_steps())
-def test_meta_funded_refunds_return_each_side_exactly(buyer_paid, meta_funded, plan):
-    quantity, steps = plan
-    buyer = meta = already = 0
-    for k in steps:
-        split = refund_split(Money(buyer_paid, "JPY"), Money(meta_funded, "JPY"), quantity, k, already=already)
-        assert split.buyer.minor >= 0 and split.meta.minor >= 0
-        buyer += split.buyer.minor
-        meta += split.meta.minor
-        already += k
-    assert (buyer, meta) == (buyer_paid, meta_funded)
-
-
-def test_refund_split_table():
-    # A 3-unit line: buyer paid 9.00, Meta funded 1.00 of the price.
-    steps = [refund_split(m(900), m(100), 3, 1, already=i) for i in range(3)]
-    assert steps == [RefundSplit(m(300), m(33)), RefundSplit(m(300), m(33)), RefundSplit(m(300), m(34))]
-    # Buyer 0.01, Meta 0.02 over 5 units: splitting the total first would owe the buyer -0.01 at
-    # the third unit; each side's own cumulative share never goes below zero.
-    steps = [refund_split(1, 2, 5, 1, already=i) for i in range(5)]
-    assert [s.buyer for s in steps] == [0, 0, 0, 0, 1]
-    assert [s.meta for s in steps] == [0, 0, 1, 0, 1]
-
-
-def test_refund_split_rejects_mixed_inputs():
-    with pytest.raises(CurrencyMismatch):
-        refund_split(m(900), m(100, "EUR"), 3, 1)
-    with pytest.raises(TypeError):
-        refund_split(m(900), 100, 3, 1)
-
-
-def test_refund_amount_split_table():
-    # Line worth 10.00: buyer paid 9.00, Meta funded 1.00. Refund 3.00, then the remaining 7.00.
-    first = refund_amount_split(m(300), m(900), m(100))
-    assert first == RefundSplit(buyer=m(270), meta=m(30))
-    second = refund_amount_split(m(700), m(900), m(100), already=m(300))
-    assert second == RefundSplit(buyer=m(630), meta=m(70))
-    # JPY 1000 = 667 buyer + 333 Meta; refunding 1 yen at a time ends exactly on both.
-    steps = [refund_amount_split(1, 667, 333, already=i) for i in range(1000)]
-    assert sum(s.buyer for s in steps) == 667 and sum(s.meta for s in steps) == 333
-
-
-@pytest.mark.parametrize(
-    ("amount", "buyer", "meta", "already", "error"),
-    [
-        (1001, 900, 100, None, ValueError),
-        (600, 900, 100, 500, ValueError),
-        (-1, 900, 100, None, ValueError),
-        (1, -5, 100, None, ValueError),
-        (m(1), m(900), m(100, "EUR"), None, CurrencyMismatch),
-        (m(1), 900, 100, None, TypeError),
-    ],
-)
-def test_refund_amount_split_rejects(amount, buyer, meta, already, error):
-    with pytest.raises(error):
-        refund_amount_split(amount, buyer, meta, already=already)
-
-
-@settings(deadline=None)  # shared CI machines: judge results, not speed
-@given(amounts, amounts, st.data())
-def test_amount_refunds_in_any_steps_return_each_side_exactly(buyer_paid, meta_funded, data):
-    total = buyer_paid + meta_funded
-    cuts = sorted(data.draw(st.lists(st.integers(min_value=0, max_value=total), max_size=6)))
-    bounds = [0, *cuts, total]
-    buyer = meta = 0
-    for before, after in zip(bounds, bounds[1:], strict=False):
-        split = refund_amount_split(after - before, buyer_paid, meta_funded, already=before)
-        assert split.buyer >= 0 and split.meta >= 0
-        assert split.buyer + split.meta == after - before
-        buyer += split.buyer
-        meta += split.meta
-    assert (buyer, meta) == (buyer_paid, meta_funded)

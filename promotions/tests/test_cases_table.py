@@ -41,17 +41,10 @@ import pytest
 from kernel.money import Money
 from orders import services as order_services
 from orders.models import Order
-from orders.money.lines import (
-    LineFigures,
-    amount_for_units,
-    cancel_units,
-    cumulative,
-    figures_of,
-    refund_of_amount,
-    refund_of_units,
-)
+from orders.money.ledger import LineLedger, LineRefund
+from orders.money.lines import LineFigures, figures_of
 from orders.money.preview import refund_amounts_for_units, refund_preview
-from orders.money.rules import allocate_order_discount_to_lines
+from orders.money.rules import allocate_order_discount_to_lines, cumulative
 from promotions.models import LineAllocation, MetaAllocation
 from promotions.orders import pull_meta_allocations, record_order_promotions
 
@@ -212,12 +205,14 @@ CASES = [
                 Refund({1: (1000, 0, 0)}, 1000, amounts={1: 1000}), Refund({1: (1550, 0, 0)}, 1550, units={1: 1}),
                 Refund({4: (1, 0, 0)}, 1, units={4: 1})]),
     # 5.00 over 7 units: cum 71,142,214,285,357,428,500. Ship 2 (142), cancel 1 (72; the buyer
-    # gets 10.00 − 0.72), ship 4 (286); refunds of value 6500 by twos: 1857, 3714, 5571.
+    # gets 10.00 − 0.72), ship 4 (286). Paid for the 6 shipped units (Meta, Step 4): 6000 − 428 =
+    # 5572; refunds by twos: cum(5572, 6, k) = 1857, 3714, then the 1858 left (issue 11, defect 2:
+    # this case used to stop at 5571, a minor unit short of Meta's figure).
     Case("usd-seven-units-ship-cancel-refund", "USD", [item("A", 7, "10.00")], discounts=[order_off("5.00")],
          sponsors=(M,), lines=[L(7, 1000, shares=(500,), net=6500)], totals=T(7000, 500, 0, 0, 6500, 6500, 0),
          steps=[Ship({0: 2}, {0: [142]}), Cancel({0: 1}, {0: [72]}, {0: 928}), Ship({0: 4}, {0: [286]}),
                 Refund({0: (1857, 0, 0)}, 1857, units={0: 2}), Refund({0: (1857, 0, 0)}, 1857, units={0: 2}),
-                Refund({0: (1857, 0, 0)}, 1857, units={0: 2})]),
+                Refund({0: (1858, 0, 0)}, 1858, units={0: 2})]),
     # 1.100 (seller) over 3000/2997/5003 = 300, 299.7, 500.3 → 300/300/500; 5% (Meta) = 0.550 →
     # 150, 149.85, 250.15 → 150/150/250. B's value 2697: cum 899, Meta floor(150·899/2697) = 50.
     Case("kwd-three-lines-seller-and-meta", "KWD", [item("A", 2, "1.500"), item("B", 3, "0.999"), item("C", 1, "5.003")],
@@ -357,27 +352,14 @@ def aligned(allocations: dict, n: int) -> list[int]:
     return [allocations.get(j, 0) for j in range(n)]
 
 
-class Ledger:
-    """Where each line stands: units shipped or cancelled (Meta allocates in that order), units
-    shipped, and what refunds returned."""
-
-    def __init__(self, case: Case):
-        self.case = case
-        self.done = [0] * len(case.lines)
-        self.shipped = [0] * len(case.lines)
-        self.refunded_units = [0] * len(case.lines)
-        self.refunded = [0] * len(case.lines)
-        self.shipping_refunded = 0
-
-
-def refund_line(case: Case, f: LineFigures, ledger: Ledger, i: int, step: Refund):
+def refund_line(case: Case, book: LineLedger, i: int, step: Refund) -> LineRefund:
+    """What the step refunds of line i, on the line's ledger (orders.money.ledger)."""
     if step.amounts is not None:
-        return refund_of_amount(f, step.amounts[i], refunded_minor=ledger.refunded[i])
+        return book.refund_of_amount(step.amounts[i])
     k = step.units[i]
     if case.sponsors:  # an order-level offer on items: Meta refunds by amount only
-        amount = amount_for_units(f, k, refunded_minor=ledger.refunded[i], shipped=ledger.shipped[i])
-        return refund_of_amount(f, amount, refunded_minor=ledger.refunded[i])
-    return refund_of_units(f, k, refunded_units=ledger.refunded_units[i], refunded_minor=ledger.refunded[i])
+        return book.refund_of_amount(book.amount_for_units(k))
+    return book.refund_of_amount(book.amount_of_units(k), quantity=k)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -395,37 +377,37 @@ def test_case_by_hand(case: Case):
     for j in range(n):
         shares = [line.shares[j] for line in case.lines]
         assert allocate_order_discount_to_lines(sum(shares), [f.line_total_minor for f in lines]) == shares
-    ledger = Ledger(case)
+    books = [LineLedger(f) for f in lines]
+    shipping_refunded = 0
     for step in case.steps:
         if isinstance(step, Ship):
             for i, k in step.units.items():
-                assert aligned(lines[i].allocations(ledger.done[i], k), n) == step.alloc.get(i, [0] * n), (step, i)
-                ledger.done[i] += k
-                ledger.shipped[i] += k
+                assert aligned(books[i].ship(k).allocations, n) == step.alloc.get(i, [0] * n), (step, i)
         elif isinstance(step, Cancel):
             for i, k in step.units.items():
-                c = cancel_units(lines[i], k, start=ledger.done[i])
+                c = books[i].cancel(k)
                 assert aligned(c.allocations, n) == step.alloc[i] and c.buyer_minor == step.back[i], (step, i)
-                ledger.done[i] += k
         else:
             total = 0
             for i in step.lines:
-                r = refund_line(case, lines[i], ledger, i, step)
+                r = refund_line(case, books[i], i, step)
                 assert (r.amount_minor, r.tax_minor, r.meta_minor) == step.lines[i], (step, i)
-                ledger.refunded[i] += r.amount_minor
-                ledger.refunded_units[i] += r.quantity
+                books[i].refund(r)
                 total += r.amount_minor + r.tax_minor
             amount = step.ship[0]
             charged = case.totals.shipping
-            ship_tax = cumulative(case.shipping_tax, charged, ledger.shipping_refunded + amount) - cumulative(
-                case.shipping_tax, charged, ledger.shipping_refunded)
+            ship_tax = cumulative(case.shipping_tax, charged, shipping_refunded + amount) - cumulative(
+                case.shipping_tax, charged, shipping_refunded)
             assert (amount, ship_tax) == step.ship
-            ledger.shipping_refunded += amount
+            shipping_refunded += amount
             assert total + amount + ship_tax == step.total
-    # Refunding every unit of a fully shipped line returns exactly what was paid for it.
-    for i, f in enumerate(lines):
-        if ledger.shipped[i] == f.quantity and ledger.refunded[i]:
-            assert ledger.refunded[i] <= f.value_minor
+    # Refunding a line never returns more than was paid for its shipped units, and a line whose
+    # shipped units are all refunded has nothing stranded.
+    for book in books:
+        assert book.refunded_minor <= book.paid_minor
+        if book.refunded_minor == book.paid_minor:
+            assert book.refunded_tax_minor == book.captured_tax_minor
+            assert book.refunded_meta_minor == min(book.meta_fulfilled_minor, book.paid_minor)
 
 
 # --- end to end -------------------------------------------------------------------------------------------
