@@ -36,8 +36,12 @@ right, to the minor unit):
   returns Meta its part in proportion to what Meta paid for the fulfilled units
   (`allocation.meta_part`).
 - Tax is estimated per line on the refundable value (and on shipping) at the order's rate,
-  rounded half up; a refund returns tax in proportion to the value refunded (cumulative, exact
-  when the line is refunded in full). Meta computes tax itself and documents none of this.
+  rounded half up. Each fulfilment captures its units' cumulative share of the line's tax,
+  counting units in the order they were fulfilled or cancelled (`captured_tax`), so fulfilled
+  and cancelled units carry the whole tax between them. A refund returns the captured tax in
+  proportion to what was paid for the fulfilled units, cumulatively (`refunded_tax`), so
+  refunding everything paid returns exactly the tax captured. Meta computes tax itself and
+  documents none of this: these are the sandbox's choices.
 - Orders with order-level offers on items accept amount-based refunds only (META_API §3.10).
 """
 

@@ -105,7 +105,29 @@ def allocate_units(order: Node, item: dict, count: int) -> list[dict]:
 
 
 def captured_tax(item: dict) -> int:
+    """The tax captured for the line's fulfilled units: each fulfilment's cumulative share of the
+    line's tax, counting units in the order they were fulfilled or cancelled (the same count as
+    the offers), so the units fulfilled and the units cancelled carry the whole tax between them."""
+    if "captured_tax" in item:
+        return item["captured_tax"]
+    # Orders stored before the sandbox kept this: as if every fulfilment came first.
     return units_share(item["tax"], item["quantity"], 0, item["shipped"])
+
+
+def refunded_tax(item: dict) -> int:
+    """The tax the line's refunds returned so far."""
+    if "refunded_tax" in item:
+        return item["refunded_tax"]
+    return allocation.proportional(item["tax"], line_value(item), item["refunded_amount"])
+
+
+def refund_tax(item: dict, refund: int) -> int:
+    """The tax a refund of `refund` (before tax) returns: the captured tax in proportion to what
+    was paid for the fulfilled units, cumulatively, so refunding everything paid returns exactly
+    the tax captured (Meta documents no rounding: the sandbox's choice, the odd minor unit on the
+    last refund)."""
+    so_far = allocation.proportional(captured_tax(item), paid_for_fulfilled(item), item["refunded_amount"] + refund)
+    return max(0, so_far - refunded_tax(item))
 
 
 def complete_if_done(order: Node) -> None:

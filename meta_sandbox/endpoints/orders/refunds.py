@@ -30,6 +30,8 @@ from .figures import (
     line_value,
     meta_paid_for_fulfilled,
     paid_for_fulfilled,
+    refund_tax,
+    refunded_tax,
     refunded_to_meta,
     units_share,
 )
@@ -111,7 +113,7 @@ def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[
         to_meta = allocation.meta_part(amt, paid=paid_for_fulfilled(line), meta_paid=meta_paid_for_fulfilled(line),
                                        refunded_before=line["refunded_amount"],
                                        meta_refunded_before=refunded_to_meta(line))
-        t = _tax_share(line["tax"], value, line["refunded_amount"], amt)
+        t = refund_tax(line, amt)
         lines_out.append({"id": line["id"], "retailer_id": line["retailer_id"], "product_id": line["product_id"],
                           "quantity": k, "subtotal": amt, "tax": t, "buyer": amt - to_meta, "meta": to_meta})
         subtotal, tax, buyer, meta = subtotal + amt, tax + t, buyer + amt - to_meta, meta + to_meta
@@ -152,6 +154,7 @@ def refund(order: Node, *, reason_code: str, reason_text: str = "", items: list[
     for out in lines_out:
         line = next(item for item in order.data["items"] if item["id"] == out["id"])
         line["refunded_meta"] = refunded_to_meta(line) + out["meta"]
+        line["refunded_tax"] = refunded_tax(line) + out["tax"]
         line["refunded_amount"] += out["subtotal"]
         line["refunded_qty"] += out["quantity"]
     refunded["subtotal"] += subtotal

@@ -23,7 +23,16 @@ from .common import (
     save,
     touch,
 )
-from .figures import all_done, allocate_units, complete_if_done, fulfilled_offers, line_total, remaining, units_share
+from .figures import (
+    all_done,
+    allocate_units,
+    captured_tax,
+    complete_if_done,
+    fulfilled_offers,
+    line_total,
+    remaining,
+    units_share,
+)
 from .items import _quantity, _require_acknowledged, resolve_items
 
 # --- shipments --------------------------------------------------------------------------------------
@@ -80,7 +89,8 @@ def ship(order: Node, *, items: list[dict], tracking_info: dict, external_shipme
         for a in allocations:
             offers[a["promotion_id"]] = offers.get(a["promotion_id"], 0) + a["_minor"]
         line["fulfilled_offers"] = offers
-        tax = units_share(line["tax"], line["quantity"], line["shipped"], k)
+        tax = units_share(line["tax"], line["quantity"], start, k)
+        line["captured_tax"] = captured_tax(line) + tax
         line["shipped"] += k
         value = units_share(line_total(line), line["quantity"], start, k) - sum(
             a["_minor"] for a in allocations)
