@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.money import Money, currency_exponent
 from orders.carriers import CARRIERS
 from orders.models import Order, Refund
-from orders.money import refundable, refundable_units
+from orders.money import ledgers
 
 CANCEL_REASONS = [
     ("CUSTOMER_REQUESTED", _("The buyer asked to cancel")),
@@ -121,13 +121,17 @@ class RefundForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         currency = self.order.currency
+        books = ledgers(self.order, self.items)
+        by_amount_only = self.order.has_order_level_offers
         for item in self.items:
-            self.fields[f"item_{item.pk}"] = forms.IntegerField(
-                label=item.title, min_value=0, max_value=refundable_units(item), required=False, initial=0,
-                disabled=refundable_units(item) == 0, widget=forms.NumberInput(attrs={"class": "qty"}))
+            book = books[item.pk]
+            if not by_amount_only:
+                self.fields[f"item_{item.pk}"] = forms.IntegerField(
+                    label=item.title, min_value=0, max_value=book.refundable_units, required=False, initial=0,
+                    disabled=book.refundable_units == 0, widget=forms.NumberInput(attrs={"class": "qty"}))
             self.fields[f"amount_{item.pk}"] = MoneyField(
-                label=item.title, currency=currency, disabled=refundable(item) == 0,
-                help_text=_("up to %(amount)s") % {"amount": Money(refundable(item), currency).to_decimal_str()})
+                label=item.title, currency=currency, disabled=book.refundable_minor == 0,
+                help_text=_("up to %(amount)s") % {"amount": Money(book.refundable_minor, currency).to_decimal_str()})
         self.fields["shipping"] = MoneyField(label=_("Shipping to refund"), currency=currency)
         self.fields["deduction"] = MoneyField(
             label=_("Return shipping to keep"), currency=currency,
@@ -135,11 +139,14 @@ class RefundForm(ActionForm):
         if self.order.has_order_level_offers:
             self.fields["mode"].choices = [("amount", _("By amount"))]
             self.fields["mode"].initial = "amount"
+            self.fields["mode"].error_messages["invalid_choice"] = _(
+                "This order has an offer on the whole order: Meta refunds it by amount only.")
             self.fields["mode"].help_text = _("This order has an offer on the whole order, so Meta refunds it by "
                                               "amount only.")
 
     def rows(self):
-        return [(item, self[f"item_{item.pk}"], self[f"amount_{item.pk}"]) for item in self.items]
+        return [(item, self[f"item_{item.pk}"] if f"item_{item.pk}" in self.fields else None, self[f"amount_{item.pk}"])
+                for item in self.items]
 
     def action_kwargs(self) -> dict:
         data = self.cleaned_data

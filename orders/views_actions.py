@@ -15,7 +15,7 @@ from orders import ingest, services, states
 from orders.errors import ActionError
 from orders.forms import CancelForm, RefundForm, ReturnDecisionForm, ShipForm, TrackingForm
 from orders.models import MetaPush, Order, Return, ReturnDecision, Shipment
-from orders.money import cancellation_refund, refund_amounts_for_units, refund_preview, refundable
+from orders.money import plan_cancel, refund_amounts_for_units, refund_preview, refundable
 from orders.views import order_for_page
 from shops.tenancy import get_for_shop, shop_view
 
@@ -25,7 +25,9 @@ def _back(order: Order):
 
 
 def _apply_error(form, exc: ActionError) -> None:
-    field = exc.field if exc.field in form.fields else None
+    """Show the service's refusal where the seller acts: at its field when the page shows that
+    field, otherwise at the top of the form."""
+    field = exc.field if exc.field in form.fields and not form.fields[exc.field].widget.is_hidden else None
     form.add_error(field, exc.message)
 
 
@@ -120,7 +122,7 @@ def cancel(request, shop, order_id: int):
         return _page(request, "orders/cancel.html", order, form, step="edit")
     if step == "review":
         return _page(request, "orders/cancel.html", order, form, step="review", lines=lines,
-                     value=cancellation_refund(order, form.items, quantities))
+                     cancel=plan_cancel(order, form.items, quantities))
     data = form.cleaned_data
     try:
         services.cancel(shop, order.pk, quantities=quantities, reason_code=data["reason_code"],
