@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import AckBatch, IngestRun, MetaPush, Order, OrderEvent, OrderFeed, OrderItem, SyncState
+from kernel.admin import ReadOnlyAdminMixin
+from orders.models import (
+    AckBatch,
+    IngestRun,
+    MetaPush,
+    MoneyCheck,
+    Order,
+    OrderEvent,
+    OrderFeed,
+    OrderItem,
+    SyncState,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -19,13 +30,20 @@ class ReadOnlyInline(admin.TabularInline):
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
     fields = readonly_fields = ["meta_item_id", "retailer_id", "product", "title", "quantity", "price_per_unit_minor",
-                                "order_discount_minor", "meta_discount_minor", "tax_minor", "quantity_shipped",
+                                "order_discount_minor", "meta_discount_minor", "tax_minor", "captured_tax_minor",
+                                "meta_refundable_minor", "quantity_shipped",
                                 "quantity_cancelled", "quantity_refunded", "refunded_minor"]
 
 
 class MetaPushInline(ReadOnlyInline):
     model = MetaPush
     fields = readonly_fields = ["kind", "state", "attempts", "error", "idempotency_key", "created_at", "synced_at"]
+
+
+class MoneyCheckInline(ReadOnlyInline):
+    model = MoneyCheck
+    fields = readonly_fields = ["item", "figure", "ours_minor", "meta_minor", "first_seen_at", "last_seen_at",
+                                "resolved_at"]
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -41,7 +59,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["shop"]
     search_fields = ["=meta_order_id", "=reference", "buyer_name"]
     date_hierarchy = "placed_at"
-    inlines = [OrderItemInline, MetaPushInline, OrderEventInline]
+    inlines = [OrderItemInline, MoneyCheckInline, MetaPushInline, OrderEventInline]
     exclude = ["raw"]
     readonly_fields = [f.name for f in Order._meta.fields if f.name != "raw"] + ["raw_payload"]
 
@@ -100,3 +118,18 @@ class AckBatchAdmin(admin.ModelAdmin):
 class OrderFeedAdmin(admin.ModelAdmin):
     list_display = ["shop", "last_poll_at", "last_success_at", "next_poll_at", "changes_watermark", "api_removed_at"]
     readonly_fields = [f.name for f in OrderFeed._meta.fields]
+
+
+@admin.register(MoneyCheck)
+class MoneyCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Where Meta's figure for an order line differs from ours (Meta's is the one used): one side's
+    arithmetic is wrong, and support should find out which."""
+
+    list_display = ["order", "item", "figure", "ours_minor", "meta_minor", "difference", "last_seen_at", "resolved_at"]
+    list_filter = ["figure", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["order", "item"]
+    search_fields = ["=order__meta_order_id", "=order__reference"]
+
+    @admin.display(description=_("Meta − ours (minor units)"))
+    def difference(self, obj):
+        return obj.difference_minor

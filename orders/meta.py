@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from kernel.money import Money
 
-ITEM_FIELDS = "id,retailer_id,product_id,product_name,quantity,price_per_unit,tax_details,promotion_details"
+ITEM_FIELDS = ("id,retailer_id,product_id,product_name,quantity,price_per_unit,tax_details,promotion_details,"
+               "amount_available_for_refund")
 ORDER_FIELDS = (
     "id,order_status,created,last_updated,channel,merchant_order_id,ship_by_date,is_test_order,"
     "buyer_details{name,email,email_remarketing_option,phone_number},"
@@ -93,6 +94,9 @@ class ItemData:
     order_discount_minor: int
     meta_discount_minor: int
     promotions: list[dict]
+    #: Meta's own figures for the line (None: not reported): they win over ours (orders.money.checks)
+    meta_refundable_minor: int | None = None
+    meta_captured_tax_minor: int | None = None
 
 
 @dataclass
@@ -138,6 +142,8 @@ def parse_item(raw: Mapping, currency: str) -> ItemData:
     except (KeyError, TypeError, ValueError):
         raise PayloadError(f"order item without id or quantity: {raw!r}") from None
     tax = raw.get("tax_details") or {}
+    captured = (tax.get("captured_tax") or {}).get("total_tax")
+    refundable = raw.get("amount_available_for_refund")
     promotions = [dict(p) for p in edge_data(raw.get("promotion_details"))]
     seller = meta_funded = 0
     for promo in promotions:
@@ -155,11 +161,23 @@ def parse_item(raw: Mapping, currency: str) -> ItemData:
         quantity=quantity,
         price_per_unit_minor=money(raw.get("price_per_unit"), currency),
         tax_minor=money_or_zero(tax.get("estimated_tax"), currency),
-        captured_tax_minor=money_or_zero((tax.get("captured_tax") or {}).get("total_tax"), currency),
+        captured_tax_minor=money_or_zero(captured, currency),
         order_discount_minor=seller,
         meta_discount_minor=meta_funded,
         promotions=promotions,
+        meta_refundable_minor=_optional_money(refundable, currency),
+        meta_captured_tax_minor=_optional_money(captured, currency),
     )
+
+
+def _optional_money(value, currency: str) -> int | None:
+    """A figure Meta may leave out (or send malformed): None then, never a refused order."""
+    if not isinstance(value, Mapping) or value.get("amount") in (None, ""):
+        return None
+    try:
+        return money(value, currency)
+    except PayloadError:
+        return None
 
 
 def parse_order(raw: Mapping) -> OrderData:

@@ -127,6 +127,8 @@ def detail(request, shop, order_id: int):
         "has_to_ship": order.units_to_ship > 0,
         "failed_pushes": [p for p in MetaPush.objects.filter(order=order, state="failed")],
         "feed": OrderFeed.objects.filter(shop=shop).first(),
+        "money_checks": list(order.money_checks.filter(resolved_at=None).select_related("item"))
+        if request.user.is_staff else [],
     })
 
 

@@ -11,6 +11,7 @@ from catalog.services import move_stock
 from orders import hooks, meta, states
 from orders.ingest.children import sync_children
 from orders.models import Order, OrderEvent, OrderItem, Origin, new_reference
+from orders.money.checks import check_order
 
 
 def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, errors: list) -> Counter:
@@ -35,6 +36,7 @@ def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, err
         if data.meta_order_id in new_ids:
             if children:
                 sync_children(order, data.raw, counts)
+                check_order(order, data.items)
             continue
         try:
             changed = update_order(order, data, save=children)
@@ -44,6 +46,7 @@ def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, err
             continue
         if children:
             changed = sync_children(order, data.raw, counts) or changed
+            check_order(order, data.items)
         elif not changed and order.meta_updated_at != data.meta_updated_at:
             order.meta_updated_at = data.meta_updated_at
             untouched.append(order)
@@ -104,7 +107,8 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
                 retailer_id=item.retailer_id, product_id=product_id, title=item.title, quantity=item.quantity,
                 price_per_unit_minor=item.price_per_unit_minor, order_discount_minor=item.order_discount_minor,
                 meta_discount_minor=item.meta_discount_minor, tax_minor=item.tax_minor,
-                captured_tax_minor=item.captured_tax_minor, promotions=item.promotions,
+                captured_tax_minor=item.captured_tax_minor, meta_refundable_minor=item.meta_refundable_minor,
+                promotions=item.promotions,
             ))
             if order.stock_taken and product_id:
                 stock[product_id] -= item.quantity

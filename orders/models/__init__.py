@@ -11,6 +11,7 @@ the local record it carries, with the exact request (and idempotency key) frozen
 byte-for-byte the same call and Meta applies it at most once (META_API §3.12).
 """
 
+from orders.models.checks import MoneyCheck
 from orders.models.common import REFERENCE_ALPHABET, Origin, SyncState, new_key, new_reference
 from orders.models.order import Order, OrderEvent, OrderItem
 from orders.models.records import (
@@ -29,6 +30,6 @@ from orders.models.sync import AckBatch, IngestRun, MetaPush, OrderFeed
 
 __all__ = [
     "REFERENCE_ALPHABET", "AckBatch", "Cancellation", "CancellationItem", "IngestRun", "MetaPush", "Order",
-    "OrderEvent", "OrderFeed", "OrderItem", "Origin", "Refund", "RefundItem", "Return", "ReturnDecision",
+    "MoneyCheck", "OrderEvent", "OrderFeed", "OrderItem", "Origin", "Refund", "RefundItem", "Return", "ReturnDecision",
     "ReturnItem", "Shipment", "ShipmentItem", "SyncState", "TrackingUpdate", "new_key", "new_reference",
 ]

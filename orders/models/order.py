@@ -163,7 +163,10 @@ class OrderItem(models.Model):
     order_discount_minor = models.BigIntegerField(default=0)
     meta_discount_minor = models.BigIntegerField(default=0)
     tax_minor = models.BigIntegerField(default=0)
+    #: Meta's figures for the line as last read (tax_details.captured_tax, amount_available_for_refund;
+    #: None: not reported). They win over ours; a difference is a MoneyCheck for staff.
     captured_tax_minor = models.BigIntegerField(default=0)
+    meta_refundable_minor = models.BigIntegerField(null=True, blank=True)
     #: item-level promotion_details as Meta reported them
     promotions = models.JSONField(default=list, blank=True)
     # Running totals (pending actions included, so nothing is ever over-committed).
