@@ -436,14 +436,12 @@ class ImportJob(models.Model):
 
 
 class CatalogSync(models.Model):
-    """Per-shop sync state: the lease that keeps one sync per shop at a time, the fast lane's
-    debounce and the last time each kind of sync finished."""
+    """Per-shop sync state: the fast lane's requests and spacing, Meta's throttle and the last
+    time each kind of sync finished. Created with the shop (`shops.signals.shop_created`). The
+    leases (one sync per shop at a time, the fast lane's debounce) live in `kernel.Lease`
+    (`catalog.sync.sync_key`, `fast_key`)."""
 
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="catalog_sync")
-    #: One sync (any kind) per shop at a time: a lease (kernel.jobs.claim_lease), renewed per batch.
-    locked_until = models.DateTimeField(null=True, blank=True)
-    #: The fast lane's enqueue lease: edits inside it ride the sync already queued.
-    fast_queued_until = models.DateTimeField(null=True, blank=True)
     fast_requested_at = models.DateTimeField(null=True, blank=True)
     last_fast_call_at = models.DateTimeField(null=True, blank=True)
     #: Meta throttled us (80014/80009): no sync call before this.

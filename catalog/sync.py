@@ -1,6 +1,7 @@
 """The catalog sync engine: our products to Meta's `items_batch`, batch results back.
 
-Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (a lease on CatalogSync):
+Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (the lease
+`catalog.sync:<shop id>` in `kernel.Lease`, renewed per batch):
 
 - **fast**: price, sale price, availability and inventory of products Meta knows, seconds after
   an edit (coalesced: `request_fast_sync` on commit, a debounce lease, a minimum spacing between
@@ -42,7 +43,7 @@ from catalog import payloads, services
 from catalog.issues import Reported, from_batch_message, from_item_errors, record_issues
 from catalog.models import CatalogBatch, CatalogSync, Product, ProductIssue, ProductSet, SyncRun
 from graph.errors import GraphError, NotFound, RateLimited
-from kernel.jobs import claim_lease, release_lease
+from kernel import jobs
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,21 @@ _FAST_ONLY = ("id", "retailer_id", "shop_id", "currency", "price_minor", "sale_p
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
+
+
+def sync_key(shop_id: int) -> str:
+    """The lease that keeps one sync (any kind) of a shop at a time."""
+    return f"catalog.sync:{shop_id}"
+
+
+def fast_key(shop_id: int) -> str:
+    """The fast lane's enqueue lease (debounce): edits inside it ride the sync already queued."""
+    return f"catalog.fast:{shop_id}"
+
+
+def is_running(shop_id: int) -> bool:
+    """Whether a sync of the shop is running now (some worker holds its lease)."""
+    return jobs.is_held(sync_key(shop_id))
 
 
 def lease_seconds() -> int:
@@ -125,10 +141,11 @@ def _connected(shop_id: int) -> bool:
 def request_fast_sync(shop_id: int) -> str:
     """After an edit commits: queue the shop's fast lane, coalescing bursts.
 
-    Every request stamps `fast_requested_at`; only the one that claims the `fast_queued_until`
-    lease enqueues a task (now, or when the spacing since the last fast call allows). A run
-    that sees requests stamped after it started queues a follow-up, so no edit waits for the
-    5-minute sweep.
+    Every request stamps `fast_requested_at`; only the one that claims the fast lane's debounce
+    lease (`fast_key`) enqueues a task (now, or when the spacing since the last fast call
+    allows), handing it the lease's owner token: the task gives the lease back when it starts.
+    A run that sees requests stamped after it started queues a follow-up, so no edit waits for
+    the 5-minute sweep.
     """
     if not _connected(shop_id):
         return "not connected"
@@ -136,16 +153,17 @@ def request_fast_sync(shop_id: int) -> str:
     now = timezone.now()
     CatalogSync.objects.filter(pk=state.pk).update(fast_requested_at=now)
     wait = fast_wait(state, now)
-    if not claim_lease(CatalogSync, state.pk, "fast_queued_until", int(max(fast_debounce_seconds(), wait) + 1)):
+    debounce = jobs.claim(fast_key(shop_id), int(max(fast_debounce_seconds(), wait) + 1))
+    if debounce is None:
         return "coalesced"
     from django_q.tasks import async_task
 
     from graph.tasks import reschedule
 
     if wait <= 0:
-        async_task("catalog.tasks.sync_fast", shop_id, "edit", group="catalog.sync_fast")
+        async_task("catalog.tasks.sync_fast", shop_id, "edit", debounce=debounce.owner, group="catalog.sync_fast")
         return "queued"
-    reschedule("catalog.tasks.sync_fast", shop_id, "edit", delay=wait)
+    reschedule("catalog.tasks.sync_fast", shop_id, "edit", debounce=debounce.owner, delay=wait)
     return "scheduled"
 
 
@@ -208,26 +226,30 @@ class Outcome:
 
 
 def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: str = SyncRun.Trigger.SCHEDULE,
-              user_id: int | None = None) -> Outcome:
-    """Run (or resume) one sync of a shop. Safe to call at any time from any worker."""
+              user_id: int | None = None, debounce: str = "") -> Outcome:
+    """Run (or resume) one sync of a shop. Safe to call at any time from any worker.
+
+    `debounce`: the owner token of the fast lane's debounce lease that queued this run (given
+    back here, so edits from now on queue the next fast sync)."""
     conn = connection_for(shop_id)
     if conn is None:
         return Outcome("not connected")
     state = state_for(shop_id)
     now = timezone.now()
-    if kind == Kind.FAST:
-        CatalogSync.objects.filter(pk=state.pk).update(fast_queued_until=None)
+    if debounce:
+        jobs.release(fast_key(shop_id), debounce)
     if state.deferred_until and state.deferred_until > now:
         _reschedule(shop_id, kind, run_id, (state.deferred_until - now).total_seconds(), trigger)
         return Outcome("deferred", run_id, "Meta's budget is spent")
-    if not claim_lease(CatalogSync, state.pk, "locked_until", lease_seconds()):
+    lease = jobs.claim(sync_key(shop_id), lease_seconds())
+    if lease is None:
         if kind != Kind.FAST:  # the fast lane is re-queued by the holder's end-of-run check
             _reschedule(shop_id, kind, run_id, 60, trigger)
         return Outcome("busy", run_id)
     started = timezone.now()
     run = None
     try:
-        engine = Engine(conn, state)
+        engine = Engine(conn, state, lease)
         engine.recover()
         run = engine.open_run(kind, run_id, trigger, user_id)
         if run is None:
@@ -242,13 +264,18 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
                 pass
             _defer(run, state, exc)
         return Outcome("deferred", run.pk if run else None, str(exc))
+    except jobs.LeaseLost:
+        # Paused past the lease: the worker that took it over owns the shop's sync now (its
+        # recovery marks this run interrupted). What Meta already took is applied by the poller.
+        log.warning("catalog sync of shop %s lost its lease; stopping", shop_id)
+        return Outcome("lease lost", run.pk if run else None)
     except Exception as exc:
         if run is not None:
             SyncRun.objects.filter(pk=run.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
                                                      finished_at=timezone.now())
         raise
     finally:
-        release_lease(CatalogSync, state.pk, "locked_until")
+        lease.release()
         _follow_up_fast(shop_id, started)
 
 
@@ -276,12 +303,13 @@ def _follow_up_fast(shop_id: int, started) -> None:
 
 
 class Engine:
-    def __init__(self, conn, state: CatalogSync):
+    def __init__(self, conn, state: CatalogSync, lease: jobs.Lease | None = None):
         from shops.graph import client_for_shop
 
         self.conn = conn
         self.shop = conn.shop
         self.state = state
+        self.lease = lease
         self.catalog_id = conn.catalog_id
         # Transient errors are retried briefly; a throttle longer than that raises RateLimited.
         self.client = client_for_shop(conn, max_wait=float(_setting("CATALOG_SYNC_MAX_WAIT", 10)))
@@ -324,8 +352,9 @@ class Engine:
         return products.filter(Q(deleted_at__isnull=True) | Q(needs_sync_slow=True))
 
     def renew(self) -> None:
-        CatalogSync.objects.filter(pk=self.state.pk).update(
-            locked_until=timezone.now() + timedelta(seconds=lease_seconds()))
+        """Extend the shop's sync lease (after each batch); `LeaseLost` if another worker took it."""
+        if self.lease is not None:
+            self.lease.extend()
 
     # --- phases ---
 
@@ -798,8 +827,7 @@ def sync_now(shop, *, user) -> str:
     """The seller's "Sync now": a changes sync (everything waiting, and product sets) right away."""
     if connection_for(shop.pk) is None:
         return "not connected"
-    state = state_for(shop.pk)
-    if state.locked_until and state.locked_until > timezone.now():
+    if is_running(shop.pk):
         return "running"
     from django_q.tasks import async_task
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from catalog import imports
 from catalog.models import ImportJob
-from kernel.jobs import job_run
+from kernel.jobs import run_job
 
 
 def check_import(job_id: int) -> dict | None:
@@ -23,38 +23,43 @@ def _run(name: str, job_id: int, *, write: bool):
     shop_id = ImportJob.objects.filter(pk=job_id).values_list("shop_id", flat=True).first()
     if shop_id is None:
         return None
-    with job_run(name, shop_id) as run:
+    with run_job(name, shop_id) as job:
         try:
             counts = imports.process(job_id, write=write)
         except Exception:
             imports.fail(job_id, _("The import stopped because of an unexpected error. Staff have been told; "
                                    "you can upload the file again."))
             raise
-        run.counts = counts or {}
+        job.counts = counts or {}
     return counts
 
 
 # --- sync with Meta ------------------------------------------------------------------------------
 
 
-def _sync(kind: str, shop_id: int, trigger: str, run_id: int | None, user_id: int | None):
+def _sync(kind: str, shop_id: int, trigger: str, run_id: int | None, user_id: int | None, debounce: str = ""):
     from catalog import sync
 
-    with job_run(f"catalog.sync_{kind}", shop_id) as run:
-        outcome = sync.sync_shop(shop_id, kind, run_id=run_id, trigger=trigger, user_id=user_id)
-        run.counts = {"outcome": outcome.status, "sync_run": outcome.run_id}
+    with run_job(f"catalog.sync_{kind}", shop_id) as job:
+        # The engine takes the shop's sync lease itself (it reschedules a busy run first).
+        outcome = sync.sync_shop(shop_id, kind, run_id=run_id, trigger=trigger, user_id=user_id, debounce=debounce)
+        job.counts = {"outcome": outcome.status, "sync_run": outcome.run_id}
         if outcome.run_id:
             from catalog.models import SyncRun
 
             found = SyncRun.objects.filter(pk=outcome.run_id).values(
                 "total", "sent", "confirmed", "rejected", "orphans_deleted", "sets_synced", "batches").first()
-            run.counts.update(found or {})
+            job.counts.update(found or {})
+        if outcome.status == "busy":
+            job.skip("another sync of this shop is running")
     return outcome.status
 
 
-def sync_fast(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None):
-    """Price, sale price, availability and inventory of the products Meta knows."""
-    return _sync("fast", shop_id, trigger, run_id, user_id)
+def sync_fast(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None,
+              debounce: str = ""):
+    """Price, sale price, availability and inventory of the products Meta knows. `debounce`: the
+    owner token of the fast lane's debounce lease, when an edit queued this run."""
+    return _sync("fast", shop_id, trigger, run_id, user_id, debounce)
 
 
 def sync_changes(shop_id: int, trigger: str = "schedule", run_id: int | None = None, user_id: int | None = None):
@@ -70,9 +75,9 @@ def sync_full(shop_id: int, trigger: str = "schedule", run_id: int | None = None
 def poll_batches(shop_id: int) -> int:
     from catalog import sync
 
-    with job_run("catalog.poll_batches", shop_id) as run:
+    with run_job("catalog.poll_batches", shop_id) as job:
         applied = sync.poll_shop(shop_id)
-        run.counts = {"applied": applied}
+        job.counts = {"applied": applied}
     return applied
 
 
@@ -80,9 +85,9 @@ def diagnostics(shop_id: int) -> dict:
     """Meta's view of the products (errors, review) and the catalog's diagnostics → issues."""
     from catalog import sync
 
-    with job_run("catalog.diagnostics", shop_id) as run:
+    with run_job("catalog.diagnostics", shop_id) as job:
         counts = sync.run_diagnostics(shop_id)
-        run.counts = counts
+        job.counts = counts
     return counts
 
 

@@ -90,7 +90,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "received_at", "object", "field", "entry_id", "entry_time", "payload", "dedupe_key", "status",
         "attempts", "note", "processed_at",
     ]
-    exclude = ["sealed_payload", "locked_until"]
+    exclude = ["sealed_payload"]
     actions = ["reprocess"]
 
     @admin.display(description=_("note"))

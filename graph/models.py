@@ -78,7 +78,6 @@ class WebhookEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

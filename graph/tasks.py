@@ -14,7 +14,8 @@ from graph.models import GraphCall, WebhookEvent
 
 log = logging.getLogger(__name__)
 
-#: Seconds a webhook event stays claimed by one worker.
+WEBHOOK_JOB = "graph.webhook"
+#: Seconds a webhook event stays claimed by one worker (the lease `graph.webhook:<event id>`).
 WEBHOOK_LEASE_SECONDS = 300
 #: After this many failed handler runs the sweep stops re-enqueuing an event (staff can in the admin).
 WEBHOOK_MAX_ATTEMPTS = 5
@@ -82,41 +83,49 @@ def process_webhook_event(event_id: int) -> str:
     """Hand one stored webhook event to the handler registered for its (object, field).
 
     Idempotent: a processed or ignored event is left alone, and a lease keeps two workers from
-    handling the same event at once. A failing handler marks the event failed and re-raises, so
-    django-q2 records (and may retry) the task.
+    handling the same event at once (the run is recorded as skipped). A failing handler marks
+    the event failed and re-raises, so django-q2 records (and may retry) the task.
     """
-    from kernel.jobs import claim_lease, release_lease
+    from kernel.jobs import JobSkipped, run_job
 
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None:
         return "missing"
     if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
         return event.status
-    if not claim_lease(WebhookEvent, event.pk, "locked_until", WEBHOOK_LEASE_SECONDS):
-        return "busy"
     try:
-        event.refresh_from_db()
-        handler = webhooks.handler_for(event.object, event.field)
-        now = timezone.now()
-        if handler is None:
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                status=WebhookEvent.Status.IGNORED, processed_at=now, attempts=event.attempts + 1,
-                note=f"No handler for {event.object}/{event.field or '-'}.",
-            )
-            return WebhookEvent.Status.IGNORED
-        try:
-            note = handler(event)
-        except Exception as exc:
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                status=WebhookEvent.Status.FAILED, attempts=event.attempts + 1,
-                note=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            log.exception("webhook event %s (%s/%s) failed", event.pk, event.object, event.field)
-            raise
+        with run_job(WEBHOOK_JOB, lease=f"graph.webhook:{event.pk}", lease_seconds=WEBHOOK_LEASE_SECONDS,
+                     busy="another worker is handling this event") as job:
+            return _handle(job, event)
+    except JobSkipped:
+        return "busy"
+
+
+def _handle(job, event: WebhookEvent) -> str:
+    event.refresh_from_db()
+    # A worker that held the lease before us may have handled it meanwhile.
+    if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
+        return event.status
+    job.counts = {"event": event.pk, "object": event.object, "field": event.field}
+    handler = webhooks.handler_for(event.object, event.field)
+    now = timezone.now()
+    if handler is None:
         WebhookEvent.objects.filter(pk=event.pk).update(
-            status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), attempts=event.attempts + 1,
-            note=str(note)[:2000] if note else "",
+            status=WebhookEvent.Status.IGNORED, processed_at=now, attempts=event.attempts + 1,
+            note=f"No handler for {event.object}/{event.field or '-'}.",
         )
-        return WebhookEvent.Status.PROCESSED
-    finally:
-        release_lease(WebhookEvent, event.pk, "locked_until")
+        return WebhookEvent.Status.IGNORED
+    try:
+        note = handler(event)
+    except Exception as exc:
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            status=WebhookEvent.Status.FAILED, attempts=event.attempts + 1,
+            note=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        log.exception("webhook event %s (%s/%s) failed", event.pk, event.object, event.field)
+        raise
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), attempts=event.attempts + 1,
+        note=str(note)[:2000] if note else "",
+    )
+    return WebhookEvent.Status.PROCESSED

@@ -71,8 +71,7 @@ class Lease:
 
     def release(self) -> bool:
         """Give the lease back; False if it had lapsed and another worker holds it now."""
-        deleted, _ = LeaseRow.objects.filter(key=self.key, owner=self.owner).delete()
-        return bool(deleted)
+        return release(self.key, self.owner)
 
     @property
     def held(self) -> bool:
@@ -96,12 +95,20 @@ def claim(key: str, seconds: float) -> Lease | None:
     return Lease(key, owner, until, seconds)
 
 
+def release(key: str, owner: str) -> bool:
+    """Give back the lease `key` by its owner token: for a lease handed to the task it queued
+    (the catalog's fast-lane debounce). False if it lapsed and another worker holds it now."""
+    deleted, _ = LeaseRow.objects.filter(key=key, owner=owner).delete()
+    return bool(deleted)
+
+
 def is_held(key: str) -> bool:
     """Whether some worker holds the lease `key` now (for pages: "a sync is running")."""
     return LeaseRow.objects.filter(key=key, until__gt=timezone.now()).exists()
 
 
 def held_until(key: str) -> datetime | None:
+    """When the lease `key` lapses if its holder does not extend it; None while nobody holds it."""
     return LeaseRow.objects.filter(key=key, until__gt=timezone.now()).values_list("until", flat=True).first()
 
 
@@ -207,24 +214,3 @@ def task(func):
             return None
 
     return wrapper
-
-
-# --- column leases (kept until every app holds its leases in kernel.Lease) --------------------
-
-
-def claim_lease(model, pk: int, field: str, seconds: int) -> bool:
-    """Claim a lease on one row with a conditional UPDATE: True if this caller got it."""
-    now = timezone.now()
-    with transaction.atomic():
-        updated = (
-            model.objects.filter(pk=pk)
-            .filter(**{f"{field}__isnull": True})
-            .update(**{field: now + timedelta(seconds=seconds)})
-        ) or (
-            model.objects.filter(pk=pk, **{f"{field}__lt": now}).update(**{field: now + timedelta(seconds=seconds)})
-        )
-    return updated == 1
-
-
-def release_lease(model, pk: int, field: str) -> None:
-    model.objects.filter(pk=pk).update(**{field: None})

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from kernel.jobs import JobSkipped, job_run
+from kernel.jobs import JobSkipped, run_job
 from orders import ingest
 from orders import push as pushes
 
@@ -49,11 +49,11 @@ def push(push_id: int) -> str:
     shop_id = MetaPush.objects.filter(pk=push_id).values_list("shop_id", flat=True).first()
     if shop_id is None:
         return "gone"
-    with job_run(PUSH_JOB, shop_id) as run:
+    with run_job(PUSH_JOB, shop_id) as job:
         state = pushes.send(push_id)
-        run.counts = {"push": push_id, "state": state}
+        job.counts = {"push": push_id, "state": state}
         if state == "skipped":
-            raise JobSkipped("another worker is sending this change")
+            job.skip("another worker is sending this change")
     return state
 
 

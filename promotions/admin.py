@@ -16,7 +16,7 @@ class PromotionSettingsAdmin(admin.ModelAdmin):
     list_select_related = ("shop",)
     list_filter = ("source",)
     search_fields = ("shop__name", "meta_feed_id")
-    readonly_fields = ("meta_feed_id", "feed_catalog_id", "last_upload_hash", "last_sync_at", "lease_until")
+    readonly_fields = ("meta_feed_id", "feed_catalog_id", "last_upload_hash", "last_sync_at")
 
 
 @admin.register(Discount)

@@ -1,7 +1,7 @@
 """Offers sync: a shop's discounts to Meta as an OFFER feed of its catalog (META_API §4.1).
 
-One run (`sync_offers`, a django-q2 task under the shop's promotions lease, recorded as a
-`JobRun`):
+One run (`sync_offers`, a django-q2 task in `kernel.jobs.run_job`: recorded as a `JobRun`, under
+the shop's offers lease `promotions.offers:<shop id>`):
 
 1. uploads Meta was still processing are checked again (`GET /{upload}`, then
    `GET /{upload}/errors`) and their results applied;
@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from graph.errors import GraphError, RateLimited, Transient
-from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
+from kernel.jobs import run_job
 from promotions.models import Discount, OfferUpload, PromotionSettings
 from promotions.offers import COLUMNS, offers_file
 
@@ -40,6 +40,11 @@ SYNC_JOB = "promotions.offers_sync"
 LEASE_SECONDS = 300
 UPLOAD_FIELDS = "id,end_time,error_count,warning_count,num_detected_items,num_persisted_items,num_deleted_items"
 ERROR_FIELDS = "id,summary,description,severity,row_number,column_number"
+
+
+def lease_key(shop_id: int) -> str:
+    """The lease that keeps one offers sync of a shop at a time."""
+    return f"promotions.offers:{shop_id}"
 
 
 def feed_name(shop) -> str:
@@ -84,19 +89,18 @@ def sync_offers(shop_id: int, *, client=None, force: bool = False, task_id: str 
     from shops.models import MetaConnection
 
     counts = None
-    with job_run(SYNC_JOB, shop_id, task_id=task_id) as run:
+    with run_job(SYNC_JOB, shop_id, task_id=task_id) as job:
         prefs = settings_for(shop_id)
         if not prefs.syncs_to_meta:
             Discount.objects.filter(shop_id=shop_id).exclude(sync_state=Discount.SyncState.LOCAL).update(
                 sync_state=Discount.SyncState.LOCAL)
-            raise JobSkipped("Commerce Manager is the source of truth for discounts")
+            job.skip("Commerce Manager is the source of truth for discounts")
         conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id).first()
         if conn is None or not conn.has_token or not conn.catalog_id:
-            raise JobSkipped("no Meta connection with a catalog")
+            job.skip("no Meta connection with a catalog")
         if conn.status != MetaConnection.Status.CONNECTED:
-            raise JobSkipped(f"connection is {conn.status}")
-        if not claim_lease(PromotionSettings, prefs.pk, "lease_until", LEASE_SECONDS):
-            raise JobSkipped("another offers sync of this shop is running")
+            job.skip(f"connection is {conn.status}")
+        job.hold(lease_key(shop_id), LEASE_SECONDS, busy="another offers sync of this shop is running")
         counts = {"uploaded": 0, "checked": 0, "rejected": 0, "live": 0}
         try:
             if client is None:
@@ -124,8 +128,7 @@ def sync_offers(shop_id: int, *, client=None, force: bool = False, task_id: str 
             prefs.sync_requested_at = None
             prefs.save(update_fields=["last_error", "last_sync_at", "sync_requested_at", "meta_feed_id",
                                       "feed_catalog_id", "last_upload_hash", "updated_at"])
-            release_lease(PromotionSettings, prefs.pk, "lease_until")
-        run.counts = counts
+        job.counts = counts
     return counts
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import F, Q
 from django_q.tasks import async_task
 
-from kernel.jobs import JobSkipped, job_run
+from kernel.jobs import JobSkipped, run_job
 from promotions import sync
 
 ALLOCATIONS_JOB = "promotions.allocations"
@@ -46,7 +46,7 @@ def pull_allocations(order_id: int) -> int | None:
     from orders.ingest import mark_removed
     from promotions.models import OrderPromotion
 
-    with job_run(ALLOCATIONS_JOB, order.shop_id) as run:
+    with run_job(ALLOCATIONS_JOB, order.shop_id) as job:
         try:
             added = pull_meta_allocations(order)
         except (Deprecated, NotConnected) as exc:
@@ -55,9 +55,9 @@ def pull_allocations(order_id: int) -> int | None:
             if isinstance(exc, Deprecated):
                 mark_removed(order.shop_id, exc)
             OrderPromotion.objects.filter(order=order).update(allocations_pulled_at=timezone.now())
-            run.counts = {"order": order_id, "added": 0, "stopped": type(exc).__name__}
+            job.counts = {"order": order_id, "added": 0, "stopped": type(exc).__name__}
             return 0
-        run.counts = {"order": order_id, "added": added}
+        job.counts = {"order": order_id, "added": added}
     return added
 
 

@@ -122,8 +122,6 @@ class MetaConnection(models.Model):
     # wizard's Verify step and the dashboard; issues are derived from the same check.
     checks = models.JSONField(default=list, blank=True)
     check_requested_at = models.DateTimeField(null=True, blank=True)
-    # Per-shop lease of the health task (kernel.jobs.claim_lease).
-    health_lease_until = models.DateTimeField(null=True, blank=True)
 
     objects = MetaConnectionQuerySet.as_manager()
 

@@ -1,4 +1,6 @@
-"""django-q2 tasks of the shops app. Each takes ids, records a JobRun and holds a per-shop lease.
+"""django-q2 tasks of the shops app. Each takes ids and runs in `kernel.jobs.run_job` (a recorded
+JobRun) holding the shop's connection lease (`lease_key`), so a health check and an uninstall of
+the same shop never run at once.
 
 Schedules (portal/schedules.py): `shops.tasks.check_all_shops_health` hourly; it only fans out.
 """
@@ -13,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from graph.errors import GraphError, NotFound, TokenInvalid
-from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
+from kernel.jobs import JobSkipped, run_job
 from shops import health
 from shops.models import MetaConnection, Shop
 from shops.signals import shop_connected
@@ -23,6 +25,11 @@ log = logging.getLogger(__name__)
 HEALTH_JOB = "shops.health"
 UNINSTALL_JOB = "shops.uninstall"
 LEASE_SECONDS = 300
+
+
+def lease_key(shop_id: int) -> str:
+    """The lease on a shop's Meta connection held by its background tasks."""
+    return f"shops.connection:{shop_id}"
 
 
 def check_all_shops_health() -> int:
@@ -43,19 +50,15 @@ def check_all_shops_health() -> int:
 
 def check_shop_health(shop_id: int, task_id: str = "") -> dict:
     """Read the shop's state at Meta, record checks and issues. Returns the run's counts."""
-    with job_run(HEALTH_JOB, shop_id, task_id=task_id) as run:
+    with run_job(HEALTH_JOB, shop_id, task_id=task_id) as job:
         conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id).first()
         if conn is None or not conn.has_token or conn.status not in (
             MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT
         ):
-            raise JobSkipped("not connected")
-        if not claim_lease(MetaConnection, conn.pk, "health_lease_until", LEASE_SECONDS):
-            raise JobSkipped("another health check of this shop is running")
-        try:
-            run.counts = _check(conn)
-        finally:
-            release_lease(MetaConnection, conn.pk, "health_lease_until")
-    return run.counts
+            job.skip("not connected")
+        job.hold(lease_key(shop_id), LEASE_SECONDS, busy="another health check of this shop is running")
+        job.counts = _check(conn)
+    return job.counts
 
 
 def _check(conn: MetaConnection) -> dict:
@@ -101,30 +104,26 @@ def uninstall_at_meta(shop_id: int, task_id: str = "") -> None:
     """After the seller pressed Disconnect: DELETE the FBE install at Meta, then wipe the token.
     A dead token (or an install Meta no longer has) counts as done; other failures keep the
     request pending for the next attempt (django-q2's retry, then the hourly fan-out)."""
-    with job_run(UNINSTALL_JOB, shop_id, task_id=task_id) as run:
+    with run_job(UNINSTALL_JOB, shop_id, task_id=task_id) as job:
         conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id, uninstall_pending=True).first()
         if conn is None:
-            raise JobSkipped("nothing to uninstall")
-        if not claim_lease(MetaConnection, conn.pk, "health_lease_until", LEASE_SECONDS):
-            raise JobSkipped("another task of this shop is running")
-        try:
-            from shops.graph import client_for_shop
+            job.skip("nothing to uninstall")
+        job.hold(lease_key(shop_id), LEASE_SECONDS, busy="another task of this shop is running")
+        from shops.graph import client_for_shop
 
-            try:
-                confirmed = client_for_shop(conn.shop).delete_fbe_installs(conn.shop.external_business_id)
-                run.counts = {"confirmed": confirmed}
-            except (TokenInvalid, NotFound) as exc:
-                run.counts = {"confirmed": False, "note": type(exc).__name__}
-            except GraphError:
-                raise
-            with transaction.atomic():
-                conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
-                if conn.uninstall_pending and conn.status == MetaConnection.Status.DISCONNECTED:
-                    conn.access_token = ""
-                    conn.uninstall_pending = False
-                    conn.save(update_fields=["access_token", "uninstall_pending"])
-        finally:
-            release_lease(MetaConnection, conn.pk, "health_lease_until")
+        try:
+            confirmed = client_for_shop(conn.shop).delete_fbe_installs(conn.shop.external_business_id)
+            job.counts = {"confirmed": confirmed}
+        except (TokenInvalid, NotFound) as exc:
+            job.counts = {"confirmed": False, "note": type(exc).__name__}
+        except GraphError:
+            raise
+        with transaction.atomic():
+            conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
+            if conn.uninstall_pending and conn.status == MetaConnection.Status.DISCONNECTED:
+                conn.access_token = ""
+                conn.uninstall_pending = False
+                conn.save(update_fields=["access_token", "uninstall_pending"])
 
 
 def refresh_after_install_webhook(shop_id: int, task_id: str = "") -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django_q.models import Schedule
 
-from catalog import services, sync
+from catalog import services, sync, tasks
 from catalog.models import CatalogBatch, Product, ProductIssue, SyncRun
 from catalog.tests.factories import make_product
 from catalog.tests.syncing import batch_calls, connect, decode
@@ -287,13 +287,16 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
 
 
 def test_one_sync_per_shop_at_a_time(meta, shop_a):
-    from catalog.models import CatalogSync
-    from kernel.jobs import claim_lease
+    from kernel import jobs
+    from kernel.models import JobRun
 
     make_product(shop_a)
-    state = sync.state_for(shop_a.pk)
-    assert claim_lease(CatalogSync, state.pk, "locked_until", 60)
+    held = jobs.claim(sync.sync_key(shop_a.pk), 60)
+    assert held is not None and sync.is_running(shop_a.pk)
     assert sync.sync_shop(shop_a.pk, "changes").status == "busy"
+    assert tasks.sync_changes(shop_a.pk) == "busy"
+    assert JobRun.objects.filter(job="catalog.sync_changes").get().status == JobRun.Status.SKIPPED
+    assert held.held  # the busy runs left the holder's lease alone
     assert batch_calls(meta["sandbox"]) == []
     assert Schedule.objects.filter(func="catalog.tasks.sync_changes").exists()  # it comes back later
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import time_machine
@@ -112,3 +113,108 @@ def test_two_workers_racing_for_a_lapsed_lease_one_wins_and_the_loser_frees_noth
     assert stale.release() is False  # the paused worker wakes up: it frees nothing
     assert Lease.objects.get(key="sync:7").owner == winners[0].owner
     assert winners[0].release() is True
+
+
+def _in_thread(target, *args):
+    """Run `target` in a thread with its own database connection (closed at the end); re-raise
+    what it raised."""
+    failure: list[BaseException] = []
+
+    def body():
+        try:
+            target(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread, failure
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two real connections racing need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_lease_lapsed_cannot_release_or_extend_the_lease_another_worker_took_over():
+    """Two workers, each on its own connection: A is paused past its lease, B takes it over; A
+    wakes up and can neither extend nor release it; B still holds it and frees it itself."""
+    claimed, taken_over, a_done = threading.Event(), threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def worker_a():
+        lease = jobs.claim("sync:8", 0.3)
+        assert lease is not None
+        claimed.set()
+        assert taken_over.wait(10)  # paused (GC, a slow call) past the end of its lease
+        try:
+            lease.extend()
+        except jobs.LeaseLost:
+            seen["a_extend"] = "lost"
+        seen["a_release"] = lease.release()
+        seen["a_held"] = lease.held
+        a_done.set()
+
+    def worker_b():
+        assert claimed.wait(10)
+        assert jobs.claim("sync:8", 60) is None  # A's lease is live: nobody else gets it
+        deadline = time.monotonic() + 10
+        lease = None
+        while lease is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            lease = jobs.claim("sync:8", 60)  # once A's lease lapsed
+        assert lease is not None
+        seen["b_owner"] = lease.owner
+        taken_over.set()
+        assert a_done.wait(10)
+        seen["b_held_after_a"] = lease.held and jobs.is_held("sync:8")
+        lease.extend()  # the owner still can
+        seen["b_release"] = lease.release()
+
+    (a, a_failed), (b, b_failed) = _in_thread(worker_a), _in_thread(worker_b)
+    for thread in (a, b):
+        thread.join(30)
+    assert not a_failed and not b_failed, a_failed + b_failed
+    assert seen == {"a_extend": "lost", "a_release": False, "a_held": False, "b_owner": seen["b_owner"],
+                    "b_held_after_a": True, "b_release": True}
+    assert not Lease.objects.filter(key="sync:8").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two real connections racing need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_lease_lapsed_ends_without_freeing_the_lease_of_the_run_that_took_over():
+    """The same through the job skeleton: A's `run_job` ends after B's took over; B's lease
+    survives A's end, and a third run meanwhile is skipped."""
+    claimed, taken_over, a_done = threading.Event(), threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def worker_a():
+        with jobs.run_job("demo.pg", lease="demo:8", lease_seconds=0.3):
+            claimed.set()
+            assert taken_over.wait(10)
+        a_done.set()
+
+    def worker_b():
+        assert claimed.wait(10)
+        time.sleep(0.4)
+        with jobs.run_job("demo.pg", lease="demo:8", lease_seconds=60) as job:
+            taken_over.set()
+            assert a_done.wait(10)
+            seen["still_mine"] = job.lease.held
+
+            @jobs.task
+            def third():
+                with jobs.run_job("demo.pg", lease="demo:8"):
+                    seen["third_ran"] = True
+
+            seen["third"] = third()
+
+    (a, a_failed), (b, b_failed) = _in_thread(worker_a), _in_thread(worker_b)
+    for thread in (a, b):
+        thread.join(30)
+    assert not a_failed and not b_failed, a_failed + b_failed
+    assert seen == {"still_mine": True, "third": None}
+    assert not jobs.is_held("demo:8")
+    statuses = sorted(JobRun.objects.filter(job="demo.pg").values_list("status", flat=True))
+    assert statuses == ["skipped", "succeeded", "succeeded"]

@@ -2,7 +2,7 @@
 Meta's side, pull new orders, acknowledge them in bulk. Meta sends no order webhooks, so this
 runs every couple of minutes per shop (orders.tasks) and on the seller's "Check now".
 
-One poll (`poll_shop`), under the shop's feed lease, in this order:
+One poll (`poll_shop`), under the shop's poll lease (`orders.poll:<shop id>`), in this order:
 
 1. `POST /{cms}/order_management_apps` once per merchant settings (orders then wait in CREATED
    for us instead of going to Commerce Manager).

@@ -1,5 +1,5 @@
 """One poll of a shop's Meta orders: the app registration, the changes and the new orders, then
-the acknowledgements, under the shop's feed lease and recorded in the ledger (`IngestRun`)."""
+the acknowledgements, under the shop's poll lease and recorded in the ledger (`IngestRun`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.errors import Deprecated, GraphError
-from kernel.jobs import JobSkipped, claim_lease, job_run, release_lease
+from kernel.jobs import run_job
 from orders import meta
 from orders.ingest.acks import acknowledge_pending
 from orders.ingest.upserts import apply_orders
@@ -29,6 +29,11 @@ CHANGED_STATES = "IN_PROGRESS,COMPLETED"
 
 def setting(name: str, default):
     return getattr(settings, name, default)
+
+
+def lease_key(shop_id: int) -> str:
+    """The lease that keeps one poll of a shop at a time."""
+    return f"orders.poll:{shop_id}"
 
 
 def lease_seconds() -> int:
@@ -51,17 +56,16 @@ def poll_shop(shop_id: int, *, task_id: str = "", force: bool = False, client=No
     """
     from shops.models import MetaConnection
 
-    with job_run(POLL_JOB, shop_id, task_id=task_id) as run:
+    with run_job(POLL_JOB, shop_id, task_id=task_id) as job:
         conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id).first()
         if conn is None or not conn.has_token or not conn.commerce_merchant_settings_id:
-            raise JobSkipped("no Meta connection with a commerce account")
+            job.skip("no Meta connection with a commerce account")
         if conn.status != MetaConnection.Status.CONNECTED:
-            raise JobSkipped(f"connection is {conn.status}")
+            job.skip(f"connection is {conn.status}")
         feed, _ = OrderFeed.objects.get_or_create(shop_id=shop_id)
         if feed.api_removed_at and not force:
-            raise JobSkipped("Meta removed the order API")
-        if not claim_lease(OrderFeed, feed.pk, "lease_until", lease_seconds()):
-            raise JobSkipped("another poll of this shop is running")
+            job.skip("Meta removed the order API")
+        job.hold(lease_key(shop_id), lease_seconds(), busy="another poll of this shop is running")
         ledger = IngestRun.objects.create(shop_id=shop_id)
         try:
             if client is None:
@@ -86,9 +90,8 @@ def poll_shop(shop_id: int, *, task_id: str = "", force: bool = False, client=No
             ledger.save(update_fields=["status", "finished_at", "counts", "errors", "updated_after", "watermark"])
             OrderFeed.objects.filter(pk=feed.pk).update(last_poll_at=now, next_poll_at=now + poll_interval(),
                                                         poll_requested_at=None)
-            release_lease(OrderFeed, feed.pk, "lease_until")
-        run.counts = {**ledger.counts, "status": ledger.status}
-    return run.counts
+        job.counts = {**ledger.counts, "status": ledger.status}
+    return job.counts
 
 
 def mark_removed(shop_id: int, error: GraphError) -> None:

@@ -69,7 +69,8 @@ class AckBatch(models.Model):
 
 
 class OrderFeed(models.Model):
-    """Per shop: where order ingestion stands (lease, watermark, app registration, removal)."""
+    """Per shop: where order ingestion stands (watermark, app registration, removal). The poll's
+    lease is `orders.poll:<shop id>` in `kernel.Lease`."""
 
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="order_feed")
     #: Meta's `last_updated` of the newest change imported, as unix seconds.
@@ -83,7 +84,6 @@ class OrderFeed(models.Model):
     #: Meta answered that the order API is gone: polling stops, one notice is shown.
     api_removed_at = models.DateTimeField(null=True, blank=True)
     api_removed_message = models.TextField(blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"order feed of {self.shop}"

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kernel.jobs import claim_lease
+from kernel import jobs
 from kernel.models import JobRun
 from shops.models import MetaConnection, ShopIssue
 from shops.signals import shop_connected
@@ -289,7 +289,9 @@ def test_the_hourly_fan_out_checks_each_connected_shop_once(sandbox, connected, 
 
 def test_a_check_holding_the_lease_makes_a_second_one_skip(sandbox, connected):
     client, shop, conn = connected
-    assert claim_lease(MetaConnection, conn.pk, "health_lease_until", 60)
+    held = jobs.claim(f"shops.connection:{shop.pk}", 60)
+    assert held is not None
     check_shop_health(shop.pk)
     run = JobRun.objects.filter(job="shops.health", shop=shop).latest("started_at")
     assert run.status == "skipped" and "another" in run.error
+    assert held.held  # the skipped run left the other worker's lease alone
