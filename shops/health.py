@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from graph.client import FbeInstall, GraphClient, TokenInfo
+from graph.client import GraphClient
+from graph.client.results import FbeInstall, TokenInfo
 from graph.errors import GraphError, NotFound, TokenInvalid
 from shops import checks as C
 from shops.models import MetaConnection, Shop, ShopIssue

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from graph.client import GraphClient, TokenInfo
+from graph.client import GraphClient
+from graph.client.results import TokenInfo
 from graph.errors import (
     Deprecated,
     GraphError,

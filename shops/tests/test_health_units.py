@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from graph.client import FbeInstall, TokenInfo
+from graph.client.results import FbeInstall, TokenInfo
 from shops import checks as C
 from shops import health
 from shops.models import ShopIssue
