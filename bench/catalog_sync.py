@@ -171,7 +171,7 @@ def run(n: int, base: str) -> int:
 
     from catalog import sync
     from catalog.models import Product
-    from graph.client import appsecret_proof
+    from graph.client.encoding import appsecret_proof
     from meta_sandbox.facade import CatalogControl, SandboxControl
     from shops.models import MetaConnection
     from shops.services import create_shop

@@ -146,7 +146,7 @@ def run(n: int) -> int:
 
     # End kept-alive connections, so the sandbox serves the measured poll from fresh threads
     # (whose new database connections get the query counter).
-    from graph.client import shared_session
+    from graph.client.session import shared_session
 
     shared_session().close()
     counter = QueryCounter()

@@ -3,7 +3,7 @@
 Meta answers errors as ``{"error": {"message", "type", "code", "error_subcode", "is_transient",
 "error_user_title", "error_user_msg", "error_data", "fbtrace_id"}}``; clients must switch on
 ``code`` (and ``error_subcode``), not on the HTTP status. ``classify()`` turns one answer into one
-exception; the retry loop in ``graph.client`` only looks at ``permanent``.
+exception; the retry loop in ``graph.client.retry`` only looks at ``permanent``.
 
 No exception here ever holds an access token or an ``appsecret_proof``: the client scrubs the
 secrets it knows from every message before it builds an error.

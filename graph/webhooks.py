@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from graph.client import MASK
+from graph.client.encoding import MASK
 
 Handler = Callable[[Any], Any]
 

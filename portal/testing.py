@@ -132,7 +132,7 @@ def staff_client(staff_user):
 def close_keep_alive(*sessions) -> None:
     """Close kept-alive HTTP connections to the live server, so its threads (and their
     database connections) end with the test instead of at interpreter exit."""
-    from graph.client import shared_session
+    from graph.client.session import shared_session
 
     shared_session().close()
     for session in sessions:

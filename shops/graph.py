@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from graph.client import CallRecord, GraphClient
+from graph.client import GraphClient
+from graph.client.results import CallRecord
 from graph.errors import GraphError, NotConnected
 from graph.models import GraphCall
 from graph.usage import merge_usage

@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from graph.errors import GraphError, RateLimited, TokenInvalid, Transient
-from shops import health
+from shops.health.reading import ConnectProblem, Reading, read_new_connection
+from shops.health.recording import record
 from shops.models import ConnectAttempt, Membership, MetaConnection, Shop
 from shops.permissions import requested_scopes
 from shops.signals import shop_connected
@@ -230,8 +231,8 @@ def complete_connect(request, params) -> CallbackResult:
         return CallbackResult(shop, attempt, _fail(attempt, "exchange_failed", "no code in the redirect"))
 
     try:
-        reading = health.read_new_connection(shop, code=code, redirect_to=attempt.redirect_uri)
-    except health.ConnectProblem as exc:
+        reading = read_new_connection(shop, code=code, redirect_to=attempt.redirect_uri)
+    except ConnectProblem as exc:
         return CallbackResult(shop, attempt, _fail(attempt, exc.code, exc.detail))
     except (Transient, RateLimited) as exc:
         return CallbackResult(shop, attempt, _fail(attempt, "meta_unavailable", str(exc)))
@@ -246,7 +247,7 @@ def complete_connect(request, params) -> CallbackResult:
 
 
 @transaction.atomic
-def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: health.Reading) -> bool:
+def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: Reading) -> bool:
     """Everything the connect learned, saved at once. Returns True for a reconnect."""
     conn = MetaConnection.objects.select_for_update().get(shop=shop)
     reconnect = conn.connected_at is not None
@@ -270,7 +271,7 @@ def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: health.Readin
     conn.last_ok_at = now
     conn.last_error = ""
     conn.save()
-    health.record(shop, conn, reading.checks, reading.cms, now=now)
+    record(shop, conn, reading.checks, reading.cms, now=now)
     attempt.outcome = ConnectAttempt.Outcome.SUCCEEDED
     attempt.error_code = attempt.error_detail = ""
     attempt.save(update_fields=["outcome", "error_code", "error_detail"])

@@ -105,7 +105,7 @@ def _queue(func: str, *args, group: str) -> None:
 def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
     """The seller disconnects: syncing stops now; a task tells Meta (DELETE fbe_installs) and
     then wipes the token. Products, orders and settings here are kept."""
-    from shops import health
+    from shops.health.recording import resolve_all
 
     conn = MetaConnection.objects.select_for_update().get(shop=shop)
     if conn.status == MetaConnection.Status.DISCONNECTED and not conn.uninstall_pending:
@@ -115,7 +115,7 @@ def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
     conn.uninstall_pending = conn.has_token
     conn.checks = []
     conn.save(update_fields=["status", "disconnected_at", "uninstall_pending", "checks"])
-    health.resolve_all(shop)
+    resolve_all(shop)
     if conn.uninstall_pending:
         transaction.on_commit(lambda: _queue("shops.tasks.uninstall_at_meta", shop.pk, group="shops.uninstall"), robust=True)
     transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason=reason), robust=True)
@@ -127,7 +127,7 @@ def mark_uninstalled_at_meta(shop: Shop) -> bool:
     """Meta told us (fbe_install webhook without a token) that the seller removed the extension:
     the connection is disconnected, the token wiped and the seller gets an issue to reconnect.
     Returns False when there was nothing to do (already disconnected)."""
-    from shops import health
+    from shops.health.recording import open_issue, resolve_all
 
     conn = MetaConnection.objects.select_for_update().get(shop=shop)
     if conn.status in (MetaConnection.Status.NOT_CONNECTED, MetaConnection.Status.DISCONNECTED) and not conn.has_token:
@@ -139,8 +139,8 @@ def mark_uninstalled_at_meta(shop: Shop) -> bool:
     conn.uninstall_pending = False
     conn.last_error = "The Facebook Business Extension was uninstalled at Meta."
     conn.save(update_fields=["status", "disconnected_at", "access_token", "uninstall_pending", "last_error"])
-    health.resolve_all(shop, now=now)
-    health.open_issue(shop, "install", now=now)
+    resolve_all(shop, now=now)
+    open_issue(shop, "install", now=now)
     transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason="uninstalled"), robust=True)
     return True
 

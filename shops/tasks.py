@@ -16,7 +16,8 @@ from django_q.tasks import async_task
 
 from graph.errors import GraphError, NotFound, TokenInvalid
 from kernel.jobs import JobSkipped, run_job
-from shops import health
+from shops.health.reading import app_client, apply_assets, read_stored_connection
+from shops.health.recording import record
 from shops.models import MetaConnection, Shop
 from shops.signals import shop_connected
 
@@ -65,7 +66,7 @@ def _check(conn: MetaConnection) -> dict:
     from shops.graph import client_for_shop
 
     shop: Shop = conn.shop
-    reading = health.read_stored_connection(shop, conn, client=client_for_shop(shop), app=health.app_client())
+    reading = read_stored_connection(shop, conn, client=client_for_shop(shop), app=app_client())
     now = timezone.now()
     with transaction.atomic():
         conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
@@ -88,9 +89,9 @@ def _check(conn: MetaConnection) -> dict:
         if reading.install is not None:
             # Meta's install is the truth for the asset ids (a seller may pick another catalog at Meta).
             catalog_changed = bool(reading.install.catalog_id) and reading.install.catalog_id != conn.catalog_id
-            update += health.apply_assets(conn, reading.install)
+            update += apply_assets(conn, reading.install)
         conn.save(update_fields=update)
-        counts = health.record(conn.shop, conn, reading.checks, reading.cms, now=now)
+        counts = record(conn.shop, conn, reading.checks, reading.cms, now=now)
         if catalog_changed:
             shop_id = conn.shop_id
             transaction.on_commit(lambda: shop_connected.send(sender=Shop, shop_id=shop_id, reconnect=True), robust=True)

@@ -9,15 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from graph.client import (
-    FbeInstall,
-    GraphClient,
-    appsecret_proof,
-    encode_params,
-    fields_param,
-    masked_params,
-    strip_secret_query,
-)
+from graph.client import GraphClient
+from graph.client.encoding import appsecret_proof, encode_params, fields_param, masked_params, strip_secret_query
+from graph.client.results import FbeInstall
 from graph.errors import GraphError, Transient
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from graph import webhooks
 from graph.models import WebhookEvent
 from shops import checks as C
-from shops import health
+from shops.health.recording import record
 from shops.models import MetaConnection, ShopIssue
 
 TOKEN = "sandbox-secret-token-value-1234567890"
@@ -52,7 +52,7 @@ def test_the_admin_lists_connections_by_health(staff_client, shop_a, shop_b, ali
     _connect(disabled, merchant_status="EXTERNALLY_DISABLED")
     incomplete = create_shop(owner=alice, name="Incomplete shop")
     conn = _connect(incomplete)
-    health.record(incomplete, conn, [C.Check("setup", False, {"steps": "shop setup"})], None)
+    record(incomplete, conn, [C.Check("setup", False, {"steps": "shop setup"})], None)
 
     def names(value, model="metaconnection"):
         response = staff_client.get(reverse(f"admin:shops_{model}_changelist"), {"health": value})
@@ -70,7 +70,7 @@ def test_the_admin_lists_connections_by_health(staff_client, shop_a, shop_b, ali
 
 def test_the_admin_issue_history_is_read_only(staff_client, shop_a):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("token", False)], None)
+    record(shop_a, conn, [C.Check("token", False)], None)
     issue = ShopIssue.objects.get()
     assert staff_client.get(reverse("admin:shops_shopissue_change", args=[issue.pk])).status_code == 200
     assert staff_client.get(reverse("admin:shops_shopissue_add")).status_code == 403
@@ -131,7 +131,7 @@ def test_a_webhook_for_an_unknown_shop_is_ignored(db, settings, django_capture_o
 
 def test_every_shops_admin_page_renders(staff_client, shop_a, alice_client, monkeypatch):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("token", False)], None)
+    record(shop_a, conn, [C.Check("token", False)], None)
     alice_client.post(reverse("shops:connect", args=[shop_a.pk]))  # a connect attempt to list
     for model in ("shop", "metaconnection", "shopissue", "connectattempt", "membership"):
         response = staff_client.get(reverse(f"admin:shops_{model}_changelist"))

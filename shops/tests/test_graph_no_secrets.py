@@ -10,7 +10,7 @@ import traceback
 import pytest
 from django.urls import reverse
 
-from graph.client import appsecret_proof
+from graph.client.encoding import appsecret_proof
 from graph.errors import GraphError
 from graph.models import GraphCall
 from graph.tests.helpers import HANG

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from graph.client import CallRecord, GraphClient
+from graph.client import GraphClient
+from graph.client.results import CallRecord
 from graph.errors import InvalidParameter, NotConnected, TokenInvalid, classify
 from graph.models import GraphCall
 from shops.graph import app_client, client_for_shop, mark_needs_reconnect, record_call, usage_pressure

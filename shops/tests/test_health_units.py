@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from graph.client import FbeInstall, TokenInfo
+from graph.client.results import FbeInstall, TokenInfo
 from shops import checks as C
-from shops import health
+from shops.health.judging import judge
+from shops.health.reading import Reading
+from shops.health.recording import record
 from shops.models import ShopIssue
 
 GOOD_TOKEN = TokenInfo(is_valid=True, scopes=["manage_business_extension", "catalog_management", "ads_management"])
@@ -25,11 +27,11 @@ def _reading(**overrides):
     values = {"token_info": GOOD_TOKEN, "install": INSTALL, "installs_read": True, "cms": dict(CMS),
               "setup_status": dict(SETUP)}
     values.update(overrides)
-    return health.Reading(**values)
+    return Reading(**values)
 
 
 def _verdicts(shop, reading):
-    return {c.key: c.ok for c in health.judge(shop, reading)}
+    return {c.key: c.ok for c in judge(shop, reading)}
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def test_a_healthy_shop_passes_every_check(shop):
      {"status": "NO_ACCOUNT"}),
 ])
 def test_each_bad_answer_fails_its_own_check(shop, overrides, key, params):
-    results = {c.key: c for c in health.judge(shop, _reading(**overrides))}
+    results = {c.key: c for c in judge(shop, _reading(**overrides))}
     if key is None:  # a healthy variant
         assert all(c.ok for c in results.values())
         return
@@ -82,7 +84,7 @@ def test_each_bad_answer_fails_its_own_check(shop, overrides, key, params):
 
 
 def test_a_dead_token_leaves_everything_else_unknown(shop):
-    reading = health.Reading(token_info=TokenInfo(is_valid=False))
+    reading = Reading(token_info=TokenInfo(is_valid=False))
     verdicts = _verdicts(shop, reading)
     assert verdicts["token"] is False
     assert {k for k, v in verdicts.items() if v is None} == {c.key for c in C.CATALOGUE} - {"token", "storefront"}
@@ -91,38 +93,38 @@ def test_a_dead_token_leaves_everything_else_unknown(shop):
 def test_recording_opens_refreshes_and_resolves_issues_with_history(shop):
     conn = shop.meta_connection
     t0 = timezone.now()
-    bad = health.judge(shop, _reading(cms={**CMS, "merchant_status": "EXTERNALLY_DISABLED"}))
-    assert health.record(shop, conn, bad, CMS, now=t0)["opened"] == 1
+    bad = judge(shop, _reading(cms={**CMS, "merchant_status": "EXTERNALLY_DISABLED"}))
+    assert record(shop, conn, bad, CMS, now=t0)["opened"] == 1
     issue = ShopIssue.objects.get(shop=shop, resolved_at=None)
     assert issue.kind == "shop.merchant_disabled" and issue.severity == "critical"
     assert issue.cta_url == "https://business.facebook.com/commerce/222/support/" and issue.cta_external
     assert "EXTERNALLY_DISABLED" in issue.explanation
 
     t1 = t0 + timedelta(hours=1)
-    counts = health.record(shop, conn, bad, CMS, now=t1)
+    counts = record(shop, conn, bad, CMS, now=t1)
     assert counts["refreshed"] == 1 and counts["opened"] == 0
     issue.refresh_from_db()
     assert (issue.first_seen, issue.last_seen) == (t0, t1)
 
     t2 = t1 + timedelta(hours=1)
-    assert health.record(shop, conn, health.judge(shop, _reading()), CMS, now=t2)["resolved"] == 1
+    assert record(shop, conn, judge(shop, _reading()), CMS, now=t2)["resolved"] == 1
     issue.refresh_from_db()
     assert issue.resolved_at == t2
     # It comes back: a new row, the old one stays as history.
-    health.record(shop, conn, bad, CMS, now=t2 + timedelta(hours=1))
+    record(shop, conn, bad, CMS, now=t2 + timedelta(hours=1))
     assert ShopIssue.objects.filter(shop=shop, kind="shop.merchant_disabled").count() == 2
     assert ShopIssue.objects.filter(shop=shop, resolved_at=None).count() == 1
 
 
 def test_unknown_checks_leave_open_issues_alone(shop):
     conn = shop.meta_connection
-    health.record(shop, conn, [C.Check("setup", False, {"steps": "shop setup"})], CMS)
-    health.record(shop, conn, [C.Check("setup", None)], None)
+    record(shop, conn, [C.Check("setup", False, {"steps": "shop setup"})], CMS)
+    record(shop, conn, [C.Check("setup", None)], None)
     assert ShopIssue.objects.get(shop=shop).resolved_at is None
 
 
 def test_the_storefront_issue_links_to_the_highlighted_settings_field(shop_a, alice_client):
-    health.record(shop_a, shop_a.meta_connection, [C.Check("storefront", False)], None)
+    record(shop_a, shop_a.meta_connection, [C.Check("storefront", False)], None)
     issue = ShopIssue.objects.get(shop=shop_a)
     assert issue.cta_url.endswith("/settings/?field=storefront_url#id_storefront_url") and not issue.cta_external
     page = alice_client.get(issue.cta_url.split("#")[0])
@@ -131,7 +133,7 @@ def test_the_storefront_issue_links_to_the_highlighted_settings_field(shop_a, al
 
 
 def test_issue_wording_is_translated_when_shown(shop, alice_client):
-    health.record(shop, shop.meta_connection, [C.Check("token", False)], None)
+    record(shop, shop.meta_connection, [C.Check("token", False)], None)
     alice_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = alice_client.get(f"/shop/{shop.pk}/issues/").content.decode()
     # Recorded in English for history; shown in the reader's language when a translation exists.

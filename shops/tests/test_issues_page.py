@@ -7,7 +7,7 @@ from django.utils import timezone
 from kernel import issues as registry
 from kernel.issues import IssueCard
 from shops import checks as C
-from shops import health
+from shops.health.recording import record
 from shops.models import MetaConnection, ShopIssue
 
 
@@ -35,7 +35,7 @@ def _connect(shop):
 
 def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, product_provider):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("facebook_channel", False, {"status": "DISABLED"}),
+    record(shop_a, conn, [C.Check("facebook_channel", False, {"status": "DISABLED"}),
                                  C.Check("token", False), C.Check("storefront", False)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
     # (Other apps' providers may add their own groups; only ours and the stand-in matter here.)
@@ -55,8 +55,8 @@ def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, 
 
 def test_resolved_issues_leave_the_list(alice_client, shop_a):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("token", False)], None)
-    health.record(shop_a, conn, [C.Check("token", True)], None)
+    record(shop_a, conn, [C.Check("token", False)], None)
+    record(shop_a, conn, [C.Check("token", True)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
     assert "shop" not in [g["key"] for g in response.context["groups"]]
     assert b'data-kind="shop.' not in response.content
@@ -65,7 +65,7 @@ def test_resolved_issues_leave_the_list(alice_client, shop_a):
 
 def test_issue_cards_carry_one_call_to_action(alice_client, shop_a):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("merchant_status", False, {"status": "EXTERNALLY_DISABLED"}),
+    record(shop_a, conn, [C.Check("merchant_status", False, {"status": "EXTERNALLY_DISABLED"}),
                                  C.Check("token", False)], None)
     html = alice_client.get(reverse("shops:issues", args=[shop_a.pk])).content.decode()
     assert 'href="https://business.facebook.com/commerce/222/support/" target="_blank"' in html
@@ -112,10 +112,10 @@ def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, sho
     conn = _connect(shop_a)
     url = reverse("shops:issues", args=[shop_a.pk])
     alice_client.get(url)  # warm the session and preferences
-    health.record(shop_a, conn, [C.Check("token", False)], None)
+    record(shop_a, conn, [C.Check("token", False)], None)
     with CaptureQueriesContext(connection) as one:
         alice_client.get(url)
-    health.record(shop_a, conn, [C.Check(c.key, False) for c in C.CATALOGUE], None)
+    record(shop_a, conn, [C.Check(c.key, False) for c in C.CATALOGUE], None)
     with CaptureQueriesContext(connection) as many:
         response = alice_client.get(url)
     assert len(response.context["groups"][0]["cards"]) == len(C.CATALOGUE)
@@ -124,7 +124,7 @@ def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, sho
 
 def test_the_dashboard_shows_issue_counts(alice_client, shop_a):
     conn = _connect(shop_a)
-    health.record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
+    record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
     html = alice_client.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
     from kernel.issues import issue_cards
 
