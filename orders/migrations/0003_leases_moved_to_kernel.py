@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0001_orders_fulfilment_refunds_returns'),
+        ('orders', '0002_meta_money_checks'),
     ]
 
     operations = [
