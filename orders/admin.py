@@ -88,7 +88,7 @@ class MetaPushAdmin(admin.ModelAdmin):
 
         n = 0
         for push in queryset.filter(state=SyncState.FAILED).select_related("order"):
-            services.retry_push(push.order.shop, push.order_id, push.pk)
+            services.retry_push(push.order.shop, push.order_id, push.pk, actor=request.user)
             n += 1
         messages.success(request, _("%(n)d change(s) queued again.") % {"n": n})
 

@@ -4,8 +4,9 @@ Every action, in one transaction with the order row locked:
 1. replays a double submission (the form's `submission` token is stored on the record);
 2. checks the order's state (orders.states) and the remaining quantities and money
    (never ship more than ordered minus cancelled, never refund more than was paid);
-3. writes the local record, its timeline event and a `MetaPush` holding the exact request and
-   its idempotency key;
+3. writes the local record, its timeline event, a `MetaPush` holding the exact request and
+   its idempotency key, and the audit row naming who acted (`actor`: a user, or None for the
+   system; shops.audit);
 4. on commit, queues the push task (orders.push), which sends it to Meta.
 """
 
@@ -37,6 +38,7 @@ from orders.models import (
 )
 from orders.money import RefundPlan, plan_refund
 from orders.totals import recount
+from shops import audit
 
 __all__ = ["ActionError", "cancel", "decide_return", "refund", "retry_push", "ship", "update_tracking"]
 
@@ -90,7 +92,7 @@ def _existing(model, order_field: str, order_or_parent, submission: str):
 
 @transaction.atomic
 def ship(shop, order_id: int, *, quantities: dict[int, int], carrier: str, tracking_number: str,
-         shipping_method: str = "", submission: str = "") -> Shipment:
+         shipping_method: str = "", submission: str = "", actor=None) -> Shipment:
     order = lock_order(order_id, shop=shop)
     if (done := _existing(Shipment, "order", order, submission)) is not None:
         return done
@@ -110,13 +112,16 @@ def ship(shop, order_id: int, *, quantities: dict[int, int], carrier: str, track
                               message=f"Shipped {sum(k for _, k in lines)} unit(s) with {carrier} {tracking_number}",
                               params={"carrier": carrier, "tracking": tracking_number,
                                       "units": sum(k for _, k in lines)})
+    audit.record(order.shop_id, actor, "order.ship", target=order, summary=f"{order.reference}: shipped",
+                 changes={"units": {item.pk: k for item, k in lines}, "carrier": carrier,
+                          "tracking_number": tracking_number})
     recount(order)
     return shipment
 
 
 @transaction.atomic
 def update_tracking(shop, order_id: int, shipment_id: int, *, carrier: str, tracking_number: str,
-                    submission: str = "") -> TrackingUpdate:
+                    submission: str = "", actor=None) -> TrackingUpdate:
     order = lock_order(order_id, shop=shop)
     shipment = Shipment.objects.get(order=order, pk=shipment_id)
     if (done := _existing(TrackingUpdate, "shipment", shipment, submission)) is not None:
@@ -134,6 +139,8 @@ def update_tracking(shop, order_id: int, shipment_id: int, *, carrier: str, trac
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.TRACKING, push=update.push,
                               message=f"Tracking changed to {carrier} {tracking_number}",
                               params={"carrier": carrier, "tracking": tracking_number})
+    audit.record(order.shop_id, actor, "order.tracking", target=order, summary=f"{order.reference}: tracking",
+                 changes={"shipment": shipment.pk, "carrier": carrier, "tracking_number": tracking_number})
     return update
 
 
@@ -142,7 +149,7 @@ def update_tracking(shop, order_id: int, shipment_id: int, *, carrier: str, trac
 
 @transaction.atomic
 def cancel(shop, order_id: int, *, quantities: dict[int, int], reason_code: str, description: str = "",
-           restock: bool = True, submission: str = "") -> Cancellation:
+           restock: bool = True, submission: str = "", actor=None) -> Cancellation:
     order = lock_order(order_id, shop=shop)
     if (done := _existing(Cancellation, "order", order, submission)) is not None:
         return done
@@ -163,6 +170,8 @@ def cancel(shop, order_id: int, *, quantities: dict[int, int], reason_code: str,
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CANCELLED, push=cancellation.push,
                               message=f"Cancelled {units} unit(s) ({reason_code})",
                               params={"reason": reason_code, "units": units, "restock": restock})
+    audit.record(order.shop_id, actor, "order.cancel", target=order, summary=f"{order.reference}: cancelled",
+                 changes={"units": {item.pk: k for item, k in lines}, "reason_code": reason_code, "restock": restock})
     if restock and order.stock_taken:
         _restock(order, lines, +1)
     recount(order)
@@ -192,7 +201,7 @@ def preview_refund(order: Order, **kwargs) -> RefundPlan:
 @transaction.atomic
 def refund(shop, order_id: int, *, quantities: dict[int, int] | None = None, amounts: dict[int, int] | None = None,
            shipping_minor: int = 0, deduction_minor: int = 0, reason_code: str, reason_text: str = "",
-           return_id: int | None = None, submission: str = "") -> Refund:
+           return_id: int | None = None, submission: str = "", actor=None) -> Refund:
     order = lock_order(order_id, shop=shop)
     if (done := _existing(Refund, "order", order, submission)) is not None:
         return done
@@ -231,6 +240,10 @@ def refund(shop, order_id: int, *, quantities: dict[int, int] | None = None, amo
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, push=record.push,
                               message=f"Refund of {plan.total} ({reason_code})",
                               params={"reason": reason_code, "total_minor": plan.total_minor})
+    audit.record(order.shop_id, actor, "order.refund", target=order, summary=f"{order.reference}: refund {plan.total}",
+                 changes={"total_minor": plan.total_minor, "reason_code": reason_code,
+                          "lines": {line.item.pk: line.amount_minor for line in plan.lines},
+                          "shipping_minor": plan.shipping_minor})
     recount(order)
     return record
 
@@ -240,7 +253,7 @@ def refund(shop, order_id: int, *, quantities: dict[int, int] | None = None, amo
 
 @transaction.atomic
 def decide_return(shop, order_id: int, return_id: int, *, event: str, merchant_return_id: str = "",
-                  notes: str = "", submission: str = "") -> ReturnDecision:
+                  notes: str = "", submission: str = "", actor=None) -> ReturnDecision:
     """Approve (with our return id), decline or close a return."""
     order = lock_order(order_id, shop=shop)
     ret = Return.objects.select_for_update().get(order=order, pk=return_id)
@@ -279,6 +292,8 @@ def decide_return(shop, order_id: int, return_id: int, *, event: str, merchant_r
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.RETURN_UPDATED, push=decision.push,
                               message=f"Return {ret.meta_return_id or ret.pk}: {event}",
                               params={"event": event, "return": ret.pk})
+    audit.record(order.shop_id, actor, "order.return", target=order, summary=f"{order.reference}: return {event}",
+                 changes={"return": ret.pk, "event": event, "merchant_return_id": merchant_return_id})
     recount(order)
     return decision
 
@@ -294,7 +309,7 @@ RETURN_RESULT = {
 
 
 @transaction.atomic
-def retry_push(shop, order_id: int, push_id: int) -> MetaPush:
+def retry_push(shop, order_id: int, push_id: int, *, actor=None) -> MetaPush:
     """The Retry button: the same request and key again (Meta applied nothing, or replays)."""
     order = lock_order(order_id, shop=shop)
     push = MetaPush.objects.select_for_update().get(order=order, pk=push_id)
@@ -303,12 +318,14 @@ def retry_push(shop, order_id: int, push_id: int) -> MetaPush:
     push.state, push.next_attempt_at, push.attempts = SyncState.PENDING, None, 0
     push.save(update_fields=["state", "next_attempt_at", "attempts"])
     transaction.on_commit(lambda: async_task("orders.tasks.push", push.pk, group="orders.push"))
+    audit.record(order.shop_id, actor, "order.retry", target=order, summary=f"{order.reference}: sent again",
+                 changes={"push": push.pk, "kind": push.kind})
     recount(order)
     return push
 
 
 @transaction.atomic
-def discard_push(shop, order_id: int, push_id: int) -> None:
+def discard_push(shop, order_id: int, push_id: int, *, actor=None) -> None:
     """Give up a failed change: its local record goes away (units become available again)."""
     order = lock_order(order_id, shop=shop)
     push = MetaPush.objects.select_for_update().get(order=order, pk=push_id)
@@ -324,5 +341,7 @@ def discard_push(shop, order_id: int, push_id: int) -> None:
         model.objects.filter(push=push).delete()
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, message="A change that failed was discarded",
                               params={"kind": push.kind})
+    audit.record(order.shop_id, actor, "order.discard", target=order, summary=f"{order.reference}: change discarded",
+                 changes={"push": push.pk, "kind": push.kind})
     push.delete()
     recount(order)

@@ -71,7 +71,7 @@ def ship(request, shop, order_id: int):
         return _page(request, "orders/ship.html", order, form, step="review", lines=lines, value=value)
     data = form.cleaned_data
     try:
-        services.ship(shop, order.pk, quantities=quantities, carrier=data["carrier"],
+        services.ship(shop, order.pk, actor=request.user, quantities=quantities, carrier=data["carrier"],
                       tracking_number=data["tracking_number"], shipping_method=data["shipping_method"],
                       submission=data["submission"])
     except ActionError as exc:
@@ -90,7 +90,7 @@ def tracking(request, shop, order_id: int, shipment_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_tracking(shop, order.pk, shipment.pk, carrier=data["carrier"],
+            services.update_tracking(shop, order.pk, shipment.pk, actor=request.user, carrier=data["carrier"],
                                      tracking_number=data["tracking_number"], submission=data["submission"])
         except ActionError as exc:
             _apply_error(form, exc)
@@ -125,7 +125,7 @@ def cancel(request, shop, order_id: int):
                      cancel=plan_cancel(order, form.items, quantities))
     data = form.cleaned_data
     try:
-        services.cancel(shop, order.pk, quantities=quantities, reason_code=data["reason_code"],
+        services.cancel(shop, order.pk, actor=request.user, quantities=quantities, reason_code=data["reason_code"],
                         description=data["description"], restock=data["restock"], submission=data["submission"])
     except ActionError as exc:
         _apply_error(form, exc)
@@ -162,7 +162,7 @@ def refund(request, shop, order_id: int):
                      preview=refund_preview(order, plan), **context)
     data = form.cleaned_data
     try:
-        services.refund(shop, order.pk, reason_code=data["reason_code"], reason_text=data["reason_text"],
+        services.refund(shop, order.pk, actor=request.user, reason_code=data["reason_code"], reason_text=data["reason_text"],
                         return_id=ret.pk if ret else None, submission=data["submission"], **kwargs)
     except ActionError as exc:
         _apply_error(form, exc)
@@ -208,7 +208,7 @@ def return_decision(request, shop, order_id: int, return_id: int, decision: str)
     if request.method == "POST" and not blocked and form.is_valid():
         data = form.cleaned_data
         try:
-            services.decide_return(shop, order.pk, ret.pk, event=DECISIONS[decision],
+            services.decide_return(shop, order.pk, ret.pk, actor=request.user, event=DECISIONS[decision],
                                    merchant_return_id=data["merchant_return_id"], notes=data["notes"],
                                    submission=data["submission"])
         except ActionError as exc:
@@ -225,7 +225,7 @@ def return_decision(request, shop, order_id: int, return_id: int, decision: str)
 def retry(request, shop, order_id: int, push_id: int):
     order = get_for_shop(Order, shop, pk=order_id)
     get_for_shop(MetaPush, shop, pk=push_id, order=order)
-    services.retry_push(shop, order.pk, push_id)
+    services.retry_push(shop, order.pk, push_id, actor=request.user)
     messages.success(request, _("Sending the change to Meta again."))
     return _back(order)
 
@@ -236,7 +236,7 @@ def discard(request, shop, order_id: int, push_id: int):
     order = get_for_shop(Order, shop, pk=order_id)
     get_for_shop(MetaPush, shop, pk=push_id, order=order)
     try:
-        services.discard_push(shop, order.pk, push_id)
+        services.discard_push(shop, order.pk, push_id, actor=request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
