@@ -97,25 +97,22 @@ class MetaPushAdmin(admin.ModelAdmin):
 
 
 @admin.register(IngestRun)
-class IngestRunAdmin(admin.ModelAdmin):
+class IngestRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "shop", "status", "started_at", "finished_at", "updated_after", "watermark", "counts"]
     list_filter = ["status"]
     list_select_related = ["shop"]
     readonly_fields = [f.name for f in IngestRun._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(AckBatch)
-class AckBatchAdmin(admin.ModelAdmin):
+class AckBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "shop", "state", "attempts", "created_at", "finished_at"]
     list_filter = ["state"]
     readonly_fields = [f.name for f in AckBatch._meta.fields]
 
 
 @admin.register(OrderFeed)
-class OrderFeedAdmin(admin.ModelAdmin):
+class OrderFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["shop", "last_poll_at", "last_success_at", "next_poll_at", "changes_watermark", "api_removed_at"]
     readonly_fields = [f.name for f in OrderFeed._meta.fields]
 
