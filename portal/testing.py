@@ -102,7 +102,8 @@ def owner_client(alice_client):
 
 
 @pytest.fixture
-def owner(alice_client):
+def owner(alice_client, shop_a):
+    """Alice logged in, with her shop A (the fixture most page tests start from)."""
     return alice_client
 
 

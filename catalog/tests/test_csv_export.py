@@ -7,18 +7,11 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 
 from catalog import csv_io, imports, services
 from catalog.models import ImportJob, Product
 from catalog.tests.factories import make_product
-
-
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
 
 
 def _export(client, shop) -> str:

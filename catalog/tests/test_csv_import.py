@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -10,12 +9,6 @@ from catalog import imports, services
 from catalog.models import ImportJob, Product
 from catalog.tests.factories import CSV_HEADER, csv_row, make_product
 from kernel.models import JobRun
-
-
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
 
 
 def _upload(client, shop, text: str, name="products.csv"):

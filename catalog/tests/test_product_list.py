@@ -13,12 +13,6 @@ from catalog.models import Product
 from catalog.tests.factories import make_issue, make_product, product_values
 
 
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
-
-
 def _listed(client, shop, **params):
     response = client.get(reverse("catalog:products", args=[shop.pk]), params)
     assert response.status_code == 200

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from catalog.models import Product
 from catalog.tests.factories import make_issue, make_product
 from catalog.tests.test_forms import VALID
-
-
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
 
 
 def test_a_seller_creates_a_product_and_lands_on_its_page(owner, shop_a):

@@ -12,12 +12,6 @@ from catalog.models import Product, ProductSet
 from catalog.tests.factories import make_product, make_set
 
 
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
-
-
 def test_a_rules_set_becomes_an_and_of_metas_filter_leaves(shop_a):
     product_set = make_set(shop_a, kind="rules", brand="Acme", product_type="Shoes", price_min_minor=1000,
                            price_max_minor=5000)
