@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from orders.models import AckBatch, IngestRun, MetaPush, Order, OrderFeed
 from orders.tests.factories import make_failed_push, make_order
 
 
-@pytest.fixture
-def staff(client, db):
-    user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")
-    client.force_login(user)
-    return client
-
-
-def test_staff_pages_open(staff, shop_a):
+def test_staff_pages_open(staff_client, shop_a):
     order = make_order(shop_a)
     make_failed_push(order)
     IngestRun.objects.create(shop=shop_a, counts={"new": 1})
@@ -25,7 +16,7 @@ def test_staff_pages_open(staff, shop_a):
     AckBatch.objects.create(shop=shop_a, payload=[])
     for model in (Order, MetaPush, IngestRun, OrderFeed, AckBatch):
         url = reverse(f"admin:orders_{model._meta.model_name}_changelist")
-        assert staff.get(url).status_code == 200
-    assert staff.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
-    found = staff.get(reverse("admin:orders_order_changelist") + f"?q={order.meta_order_id}")
+        assert staff_client.get(url).status_code == 200
+    assert staff_client.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
+    found = staff_client.get(reverse("admin:orders_order_changelist") + f"?q={order.meta_order_id}")
     assert order.reference in found.content.decode()
