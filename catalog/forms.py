@@ -15,6 +15,8 @@ from catalog import constants as c
 from catalog import validators
 from catalog.issues import describe_code
 from catalog.models import Product, ProductSet
+from catalog.services import CONTENT_FIELDS
+from catalog.sets import SET_FIELDS
 from kernel.forms import MoneyField
 from kernel.money import Money, currency_exponent
 
@@ -224,6 +226,11 @@ class ProductForm(forms.ModelForm):
     def validate_unique(self):
         """Uniqueness of the retailer id is checked in clean_retailer_id (tombstones aside)."""
 
+    def values(self) -> dict:
+        """The valid product as plain values for `services.save_product` (amounts in minor units),
+        read from the instance validation filled in: a field the post left out keeps its value."""
+        return {name: getattr(self.instance, name) for name in CONTENT_FIELDS}
+
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in FIELDSETS]
 
@@ -351,6 +358,14 @@ class ProductSetForm(forms.ModelForm):
         if low is not None and high is not None and low > high:
             self.add_error("price_max", _("The upper price must not be below the lower one."))
         return data
+
+    def values(self) -> dict:
+        """The valid set as plain values for `sets.save_product_set` (prices in minor units)."""
+        return {name: getattr(self.instance, name) for name in SET_FIELDS}
+
+    def picked_ids(self) -> list[int] | None:
+        """The ids of the products listed for a picked set (None when the field was not given)."""
+        return None if self.picked_products is None else [p.pk for p in self.picked_products]
 
     def _post_clean(self):
         self.instance.shop = self.shop

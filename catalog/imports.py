@@ -27,6 +27,7 @@ from catalog import csv_io
 from catalog.forms import shop_timezone
 from catalog.models import SYNC_STATE_FIELDS, ImportJob, Product
 from catalog.services import CONTENT_FIELDS, fast_lane_changed
+from shops import audit
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +53,35 @@ def task_seconds() -> float:
 
 
 def start_import(shop, *, user, filename: str, text: str) -> ImportJob:
-    job = ImportJob.objects.create(shop=shop, created_by=user, filename=filename[:255], content=text)
+    """Upload: the job is created (by `user`, the actor) and checked; nothing changes yet."""
+    with transaction.atomic():
+        job = ImportJob.objects.create(shop=shop, created_by=user, filename=filename[:255], content=text)
+        audit.record(shop, user, "import.start", target=job, summary=job.filename)
     _dispatch(job.pk, TASKS[False], lines=text.count("\n"))
     return job
 
 
-def start_apply(job: ImportJob) -> None:
+def start_apply(job: ImportJob, *, actor=None) -> None:
+    """Apply a checked job (audited when claimed; the rows are written by `process`)."""
     running = ImportJob.objects.filter(shop_id=job.shop_id, status=ImportJob.Status.APPLYING).exclude(pk=job.pk)
     if running.exists():
         raise ImportRefused(_("Another import of this shop is running; start this one when it has finished."))
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
-        status=ImportJob.Status.APPLYING, processed_rows=0)
-    if not claimed:
-        raise ImportRefused(_("This import is not waiting to be applied any more."))
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+            status=ImportJob.Status.APPLYING, processed_rows=0)
+        if not claimed:
+            raise ImportRefused(_("This import is not waiting to be applied any more."))
+        audit.record(job.shop_id, actor, "import.apply", target=job, summary=job.filename, changes=job.counts)
     _dispatch(job.pk, TASKS[True], lines=job.total_rows)
 
 
-def cancel(job: ImportJob) -> bool:
-    return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY)
-                .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now(), content=""))
+@transaction.atomic
+def cancel(job: ImportJob, *, actor=None) -> bool:
+    cancelled = bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY)
+                     .update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now(), content=""))
+    if cancelled:
+        audit.record(job.shop_id, actor, "import.cancel", target=job, summary=job.filename)
+    return cancelled
 
 
 def _dispatch(job_id: int, task: str, *, lines: int) -> None:

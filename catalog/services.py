@@ -1,9 +1,12 @@
-"""State changes of products: the one path that views, the CSV import, the admin and tasks use."""
+"""State changes of products: the one path that views, the CSV import, the admin and tasks use.
+A seller's change takes plain values and the acting user (`actor`; None is the system) and writes
+its audit event in its transaction."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
@@ -24,24 +27,46 @@ CONTENT_FIELDS = (
 
 
 @transaction.atomic
-def save_product(shop, form, *, variant_of: Product | None = None) -> Product:
-    """Create or update from a valid ProductForm. A new product whose retailer id belongs to a
+def save_product(shop, product_id: int | None = None, *, values: Mapping[str, Any],
+                 variant_of_id: int | None = None, actor=None) -> Product:
+    """Create (no `product_id`) or update a live product from plain values (`CONTENT_FIELDS`,
+    amounts in minor units: `ProductForm.values()`). A new product whose retailer id belongs to a
     deleted one revives that tombstone, so Meta sees an update of the item it may still hold.
-    `variant_of`: the product this one was added as a variant of; if it had no group yet, it
+    `variant_of_id`: the product this one was added as a variant of; if it had no group yet, it
     joins the new product's group (named after it by the form's initial values)."""
-    product = form.save(commit=False)
-    if product.pk is None:
-        tombstone = (
+    unknown = set(values) - set(CONTENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not product fields: {sorted(unknown)}")
+    before = None
+    if product_id is None:
+        product = (
             Product.objects.select_for_update()
-            .filter(shop=shop, retailer_id=product.retailer_id, deleted_at__isnull=False).first()
+            .filter(shop=shop, retailer_id=values.get("retailer_id"), deleted_at__isnull=False).first()
         )
-        if tombstone is not None:
-            product = revive(tombstone, product)
+        if product is not None:
+            product.deleted_at = None
+        else:
+            product = Product(shop=shop, currency=shop.currency)
+    else:
+        product = Product.objects.select_for_update().get(shop=shop, pk=product_id, deleted_at__isnull=True)
+        before = audit.snapshot(product, values)
+    for name, value in values.items():
+        setattr(product, name, value)
     product.save()
+    if before is None:
+        audit.record(shop, actor, "product.create", target=product, summary=product.retailer_id,
+                     changes={k: v for k, v in values.items() if v not in (None, "", [])})
+    else:
+        audit.record(shop, actor, "product.update", target=product, summary=product.retailer_id,
+                     changes=audit.diff(before, audit.snapshot(product, values)))
     fast_lane_changed([product])
-    if variant_of is not None and not variant_of.item_group_id and product.item_group_id:
-        variant_of.item_group_id = product.item_group_id
-        variant_of.save(update_fields=["item_group_id"])
+    if variant_of_id is not None and product.item_group_id:
+        original = Product.objects.select_for_update().filter(shop=shop, pk=variant_of_id).first()
+        if original is not None and not original.item_group_id:
+            audit.record(shop, actor, "product.update", target=original, summary=original.retailer_id,
+                         changes={"item_group_id": [original.item_group_id, product.item_group_id]})
+            original.item_group_id = product.item_group_id
+            original.save(update_fields=["item_group_id"])
     return product
 
 
@@ -73,16 +98,22 @@ def fast_lane_changed(products: Iterable[Product]) -> None:
 
 
 @transaction.atomic
-def set_status(shop, products: Iterable[Product], status: str) -> int:
+def set_status(shop, products: Iterable[Product], status: str, *, actor=None) -> int:
+    """Archive or re-activate the shop's `products` (only their ids are used: each is locked and
+    read again). Returns how many changed."""
     changed = [p for p in lock_products(shop, products) if p.status != status]
+    audit.record_each(shop, actor, "product.set_status", [(p, {"status": [p.status, status]}) for p in changed])
     for product in changed:
         product.status = status
     return bulk_save(changed, ["status"])
 
 
 @transaction.atomic
-def set_availability(shop, products: Iterable[Product], availability: str) -> int:
+def set_availability(shop, products: Iterable[Product], availability: str, *, actor=None) -> int:
+    """Set the availability of the shop's `products` (as `set_status`). Returns how many changed."""
     changed = [p for p in lock_products(shop, products) if p.availability != availability]
+    audit.record_each(shop, actor, "product.set_availability",
+                      [(p, {"availability": [p.availability, availability]}) for p in changed])
     for product in changed:
         product.availability = availability
     return bulk_save(changed, ["availability"])
@@ -119,10 +150,11 @@ def move_stock(shop, deltas: Mapping[int, int], *, reason: str, actor=None) -> d
 
 
 @transaction.atomic
-def delete_product(shop, product: Product) -> None:
+def delete_product(shop, product: Product, *, actor=None) -> None:
     """Soft delete: keep a tombstone the sync turns into a DELETE at Meta; close its issues."""
     product = Product.objects.select_for_update().get(shop=shop, pk=product.pk)
     now = timezone.now()
+    audit.record(shop, actor, "product.delete", target=product, summary=product.retailer_id)
     product.deleted_at = now
     product.set_labels = []
     product.save(update_fields=["deleted_at", "set_labels"])

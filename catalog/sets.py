@@ -7,11 +7,15 @@ changes at Meta only when its name or rules change (`needs_sync`).
 
 Filter grammar (META_API.md §2.6): `{"and": [leaf, ...]}` with leaves `{"<field>": {"<op>": value}}`.
 Prices in a filter are in the currency's minor units, as Meta's Graph product fields are (I).
+
+Changes a seller makes (save, delete, add or remove products) take plain values and the acting
+user (`actor`; None is the system) and write their audit event in their transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q
@@ -20,6 +24,10 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductSet
 from catalog.services import bulk_save, lock_products
+from shops import audit
+
+#: What a seller sets on a product set (`ProductSetForm.values()`): prices in minor units.
+SET_FIELDS = ("name", "kind", "label", "brand", "product_type", "price_min_minor", "price_max_minor")
 
 
 def meta_filter(product_set: ProductSet) -> dict:
@@ -72,29 +80,70 @@ def _with_label(products, label: str):
 
 
 @transaction.atomic
-def save_product_set(shop, form) -> ProductSet:
-    product_set = form.save(commit=False)
+def save_product_set(shop, set_id: int | None = None, *, values: Mapping[str, Any],
+                     picked_ids: Iterable[int] | None = None, actor=None) -> ProductSet:
+    """Create (no `set_id`) or update a live set from plain values (`SET_FIELDS`). A picked set's
+    members become the shop's products `picked_ids` (None: unchanged); other kinds have none."""
+    unknown = set(values) - set(SET_FIELDS)
+    if unknown:
+        raise ValueError(f"not product set fields: {sorted(unknown)}")
+    if set_id is None:
+        product_set, before = ProductSet(shop=shop), None
+    else:
+        product_set = ProductSet.objects.select_for_update().get(shop=shop, pk=set_id, deleted_at__isnull=True)
+        before = audit.snapshot(product_set, values)
+    for name, value in values.items():
+        setattr(product_set, name, value)
     product_set.needs_sync = True
     product_set.save()
+    added, removed = [], []
     if product_set.kind == ProductSet.Kind.PICKED:
-        if form.picked_products is not None:
-            set_members(shop, product_set, form.picked_products)
+        if picked_ids is not None:
+            added, removed = set_members(shop, product_set, Product.objects.filter(shop=shop, pk__in=list(picked_ids)))
     else:
-        set_members(shop, product_set, [])
+        added, removed = set_members(shop, product_set, [])
+    if before is None:
+        changes = {k: v for k, v in values.items() if v not in (None, "")}
+    else:
+        changes = audit.diff(before, audit.snapshot(product_set, values))
+    changes |= {k: v for k, v in (("products_added", added), ("products_removed", removed)) if v}
+    audit.record(shop, actor, "product_set.create" if before is None else "product_set.update", target=product_set,
+                 summary=product_set.name, changes=changes)
     return product_set
 
 
-def set_members(shop, product_set: ProductSet, products: Iterable[Product]) -> None:
+def set_members(shop, product_set: ProductSet, products: Iterable[Product]) -> tuple[list[int], list[int]]:
+    """Make `products` the set's members; returns the ids (added, removed)."""
     wanted = {p.pk for p in products}
     current = set(product_set.products.values_list("pk", flat=True))
-    add_products(shop, product_set, Product.objects.filter(shop=shop, pk__in=wanted - current))
-    remove_products(shop, product_set, Product.objects.filter(shop=shop, pk__in=current - wanted))
+    _add(product_set, lock_products(shop, Product.objects.filter(shop=shop, pk__in=wanted - current)))
+    _remove(product_set, lock_products(shop, Product.objects.filter(shop=shop, pk__in=current - wanted)))
+    return sorted(wanted - current), sorted(current - wanted)
 
 
 @transaction.atomic
-def add_products(shop, product_set: ProductSet, products: Iterable[Product]) -> int:
-    label = product_set.member_label
+def add_products(shop, product_set: ProductSet, products: Iterable[Product], *, actor=None) -> int:
+    """Add the shop's `products` to a picked set. Returns how many products changed."""
     locked = lock_products(shop, products)
+    if locked:
+        audit.record(shop, actor, "product_set.add_products", target=product_set, summary=product_set.name,
+                     changes={"products": [p.pk for p in locked]})
+    return _add(product_set, locked)
+
+
+@transaction.atomic
+def remove_products(shop, product_set: ProductSet, products: Iterable[Product], *, actor=None) -> int:
+    """Remove the shop's `products` from a picked set. Returns how many products changed."""
+    locked = lock_products(shop, products)
+    if locked:
+        audit.record(shop, actor, "product_set.remove_products", target=product_set, summary=product_set.name,
+                     changes={"products": [p.pk for p in locked]})
+    return _remove(product_set, locked)
+
+
+def _add(product_set: ProductSet, locked: list[Product]) -> int:
+    """Give the (locked) products the set's label and membership; returns how many changed."""
+    label = product_set.member_label
     changed = []
     for product in locked:
         if label not in product.set_labels:
@@ -104,10 +153,8 @@ def add_products(shop, product_set: ProductSet, products: Iterable[Product]) -> 
     return bulk_save(changed, ["set_labels"])
 
 
-@transaction.atomic
-def remove_products(shop, product_set: ProductSet, products: Iterable[Product]) -> int:
+def _remove(product_set: ProductSet, locked: list[Product]) -> int:
     label = product_set.member_label
-    locked = lock_products(shop, products)
     changed = []
     for product in locked:
         if label in product.set_labels:
@@ -118,9 +165,10 @@ def remove_products(shop, product_set: ProductSet, products: Iterable[Product]) 
 
 
 @transaction.atomic
-def delete_product_set(shop, product_set: ProductSet) -> None:
+def delete_product_set(shop, product_set: ProductSet, *, actor=None) -> None:
     """Soft delete: phase 2 deletes the set at Meta, then may purge the row."""
-    remove_products(shop, product_set, product_set.products.all())
+    audit.record(shop, actor, "product_set.delete", target=product_set, summary=product_set.name)
+    _remove(product_set, lock_products(shop, product_set.products.all()))
     product_set.deleted_at = timezone.now()
     product_set.needs_sync = True
     product_set.save(update_fields=["deleted_at", "needs_sync", "updated_at"])

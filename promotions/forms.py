@@ -138,23 +138,24 @@ class DiscountForm(forms.ModelForm):
             data["min_subtotal"] = None
         return data
 
-    def save(self, commit=True):
-        discount = super().save(commit=False)
-        discount.amount_off_minor = self.cleaned_data["amount_off"].minor if self.cleaned_data.get("amount_off") \
-            else None
-        discount.min_subtotal_minor = self.cleaned_data["min_subtotal"].minor if self.cleaned_data.get(
-            "min_subtotal") else None
-        for name in ("percent_off", "level", "target", "product_set", "buy_quantity", "get_quantity", "coupon_code",
+    def values(self) -> dict:
+        """The valid discount as plain values for `services.save_discount`: amounts in minor
+        units, the product set by id. Fields the post left out keep the discount's own value."""
+        data = self.cleaned_data
+        values = {name: getattr(self.instance, name) for name in self._meta.fields if name != "product_set"}
+        for name in ("percent_off", "level", "target", "buy_quantity", "get_quantity", "coupon_code",
                      "coupon_public"):
-            setattr(discount, name, self.cleaned_data.get(name))
-        if commit:
-            discount.save()
-            self.save_m2m()
-        return discount
+            values[name] = data.get(name)
+        values["product_set_id"] = data["product_set"].pk if data.get("product_set") else None
+        values["amount_off_minor"] = data["amount_off"].minor if data.get("amount_off") else None
+        values["min_subtotal_minor"] = data["min_subtotal"].minor if data.get("min_subtotal") else None
+        return values
 
-    def _save_m2m(self):
-        super()._save_m2m()
-        self.instance.products.set(self._products if self.instance.target == Discount.Target.PRODUCTS else [])
+    def product_ids(self) -> list[int]:
+        """The listed products' ids (a discount on listed products only)."""
+        if self.cleaned_data.get("target") != Discount.Target.PRODUCTS:
+            return []
+        return [p.pk for p in self._products]
 
 
 class SourceForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from promotions import services
 from promotions.forms import DiscountForm, SourceForm
 from promotions.links import commerce_manager_discounts
 from promotions.models import Discount, OfferUpload, OrderPromotion
-from promotions.sync import request_sync, settings_for
+from promotions.sync import settings_for
 from shops.tenancy import get_for_shop, shop_view
 
 
@@ -39,7 +39,8 @@ def index(request, shop):
 def create(request, shop):
     form = DiscountForm(request.POST or None, shop=shop)
     if request.method == "POST" and form.is_valid():
-        discount = services.save_discount(shop, form)
+        discount = services.save_discount(shop, values=form.values(), product_ids=form.product_ids(),
+                                          actor=request.user)
         messages.success(request, _("Discount saved.") + " " + _sync_note(shop))
         return redirect("promotions:edit", shop.pk, discount.pk)
     return render(request, "promotions/discount_form.html", _context(shop, form=form, discount=None))
@@ -50,7 +51,8 @@ def edit(request, shop, discount_id: int):
     discount = get_for_shop(Discount, shop, pk=discount_id)
     form = DiscountForm(request.POST or None, instance=discount, shop=shop)
     if request.method == "POST" and form.is_valid():
-        services.save_discount(shop, form)
+        services.save_discount(shop, discount.pk, values=form.values(), product_ids=form.product_ids(),
+                               actor=request.user)
         messages.success(request, _("Discount saved.") + " " + _sync_note(shop))
         return redirect("promotions:edit", shop.pk, discount.pk)
     return render(request, "promotions/discount_form.html", _context(shop, form=form, discount=discount))
@@ -60,7 +62,7 @@ def edit(request, shop, discount_id: int):
 def end(request, shop, discount_id: int):
     discount = get_for_shop(Discount, shop, pk=discount_id)
     if request.method == "POST":
-        services.end_discount(shop, discount.pk)
+        services.end_discount(shop, discount.pk, actor=request.user)
         messages.success(request, _("The discount has ended.") + " " + _sync_note(shop))
         return redirect("promotions:index", shop.pk)
     return render(request, "promotions/end.html", _context(shop, discount=discount))
@@ -71,7 +73,7 @@ def settings_page(request, shop):
     prefs = settings_for(shop)
     form = SourceForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
-        services.set_source(shop, form.cleaned_data["source"])
+        services.set_source(shop, form.cleaned_data["source"], actor=request.user)
         messages.success(request, _("Saved."))
         return redirect("promotions:settings", shop.pk)
     return render(request, "promotions/settings.html", _context(shop, form=form))
@@ -80,8 +82,7 @@ def settings_page(request, shop):
 @shop_view
 @require_POST
 def sync_now(request, shop):
-    if settings_for(shop).syncs_to_meta:
-        request_sync(shop.pk)
+    if services.sync_now(shop, actor=request.user):
         messages.success(request, _("Discounts are being sent to Meta."))
     return redirect("promotions:index", shop.pk)
 

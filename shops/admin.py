@@ -91,7 +91,7 @@ def check_now(modeladmin, request, queryset):
     shops = queryset if queryset.model is Shop else Shop.objects.filter(meta_connection__in=queryset)
     n = 0
     for shop in shops.filter(meta_connection__status__in=["connected", "needs_reconnect"]):
-        services.request_health_check(shop)
+        services.request_health_check(shop, actor=request.user)
         n += 1
     modeladmin.message_user(request, _("%(n)d health check(s) queued.") % {"n": n}, messages.SUCCESS)
 

@@ -59,12 +59,10 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict:
             if not _SECRET.search(k) and before.get(k) != after.get(k)}
 
 
-def record(shop, actor, action: str, *, target=None, changes: Mapping[str, Any] | None = None,
+def _event(shop, actor, action: str, *, target=None, changes: Mapping[str, Any] | None = None,
            summary: str = "") -> AuditEvent:
-    """Write one audit row. Call it inside the service's transaction, so that a change and its
-    trail commit (or roll back) together."""
     user = actor if getattr(actor, "pk", None) is not None and hasattr(actor, "get_username") else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         shop_id=shop if isinstance(shop, int) else shop.pk,
         actor=user,
         actor_label=actor_label(actor),
@@ -74,3 +72,22 @@ def record(shop, actor, action: str, *, target=None, changes: Mapping[str, Any] 
         summary=summary[:300],
         changes=clean(changes or {}),
     )
+
+
+def record(shop, actor, action: str, *, target=None, changes: Mapping[str, Any] | None = None,
+           summary: str = "") -> AuditEvent:
+    """Write one audit row. Call it inside the service's transaction, so that a change and its
+    trail commit (or roll back) together."""
+    event = _event(shop, actor, action, target=target, changes=changes, summary=summary)
+    event.save()
+    return event
+
+
+def record_each(shop, actor, action: str, changes_by_target: Iterable[tuple[Any, Mapping[str, Any]]], *,
+                summary: str = "") -> int:
+    """One row per (target, changes), written in one INSERT: a bulk action over many objects.
+    Returns the number of rows."""
+    events = [_event(shop, actor, action, target=target, changes=changes, summary=summary)
+              for target, changes in changes_by_target]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(events)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.money import CURRENCY_EXPONENTS
 from shops.hooks import has_money_data
 from shops.models import Membership, Shop
+from shops.services import PROFILE_FIELDS
 
 
 def _timezone_choices():
@@ -21,7 +22,7 @@ class ShopProfileForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ["name", "storefront_url", "country", "currency", "timezone", "business_vertical"]
+        fields = list(PROFILE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +34,11 @@ class ShopProfileForm(forms.ModelForm):
             self.fields["currency"].disabled = True
             self.fields["currency"].help_text = _(
                 "The currency cannot change once the shop has products, orders or discounts.")
+
+    def values(self) -> dict:
+        """The cleaned profile as plain values, for `services.update_shop_profile` (a disabled
+        currency keeps the shop's own)."""
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
     def clean_storefront_url(self):
         url = self.cleaned_data["storefront_url"]

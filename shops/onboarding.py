@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from graph.errors import GraphError, RateLimited, TokenInvalid, Transient
+from shops import audit
 from shops.health.reading import ConnectProblem, Reading, read_new_connection
 from shops.health.recording import record
 from shops.models import ConnectAttempt, Membership, MetaConnection, Shop
@@ -246,11 +247,18 @@ def complete_connect(request, params) -> CallbackResult:
     return CallbackResult(shop, attempt)
 
 
+#: What the audit trail keeps of a connect: the status and the asset ids (never the token).
+AUDITED_ASSETS = ("status", "business_manager_id", "catalog_id", "pixel_id", "page_id", "instagram_profile_id",
+                  "commerce_merchant_settings_id")
+
+
 @transaction.atomic
 def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: Reading) -> bool:
-    """Everything the connect learned, saved at once. Returns True for a reconnect."""
+    """Everything the connect learned, saved at once (audited as the attempt's user's change).
+    Returns True for a reconnect."""
     conn = MetaConnection.objects.select_for_update().get(shop=shop)
     reconnect = conn.connected_at is not None
+    before = audit.snapshot(conn, AUDITED_ASSETS)
     install = reading.install
     now = timezone.now()
     conn.access_token = reading.token
@@ -271,6 +279,8 @@ def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: Reading) -> b
     conn.last_ok_at = now
     conn.last_error = ""
     conn.save()
+    audit.record(shop, attempt.user, "connection.reconnect" if reconnect else "connection.connect", target=conn,
+                 changes=audit.diff(before, audit.snapshot(conn, AUDITED_ASSETS)))
     record(shop, conn, reading.checks, reading.cms, now=now)
     attempt.outcome = ConnectAttempt.Outcome.SUCCEEDED
     attempt.error_code = attempt.error_detail = ""

@@ -1,39 +1,62 @@
 """State changes of shops, memberships and the Meta connection: the one path views, admin,
-tasks and webhook handlers use."""
+tasks and webhook handlers use. Each takes plain values and the acting user (`actor`; None is
+the system) and writes its audit event (`shops.audit`) in its transaction."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shops import audit
 from shops.models import Membership, MetaConnection, Shop
 from shops.signals import shop_created, shop_disconnected
 
 log = logging.getLogger(__name__)
 
+#: What a seller edits about the shop (the profile form's fields).
+PROFILE_FIELDS = ("name", "storefront_url", "country", "currency", "timezone", "business_vertical")
+
 
 @transaction.atomic
 def create_shop(*, owner, **profile) -> Shop:
+    """A new shop with its owner (who is the actor) and an empty Meta connection."""
     shop = Shop.objects.create(**profile)
     Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
     MetaConnection.objects.create(shop=shop)
+    audit.record(shop, owner, "shop.create", target=shop, changes=profile)
     shop_created.send(sender=Shop, shop=shop)
     return shop
 
 
-def update_shop_profile(shop: Shop, *, form) -> Shop:
-    return form.save()
+@transaction.atomic
+def update_shop_profile(shop: Shop, *, values: Mapping[str, Any], actor=None) -> Shop:
+    """Change the shop's profile (`PROFILE_FIELDS`); returns the saved shop."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    before = audit.snapshot(locked, values)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    changes = audit.diff(before, audit.snapshot(locked, values))
+    if changes:
+        locked.save(update_fields=list(changes))
+        audit.record(locked, actor, "shop.update", target=locked, changes=changes)
+    return locked
 
 
 @transaction.atomic
-def finish_onboarding(shop: Shop) -> Shop:
+def finish_onboarding(shop: Shop, *, actor=None) -> Shop:
     if shop.onboarded_at is None:
-        Shop.objects.filter(pk=shop.pk, onboarded_at__isnull=True).update(onboarded_at=timezone.now())
+        if Shop.objects.filter(pk=shop.pk, onboarded_at__isnull=True).update(onboarded_at=timezone.now()):
+            audit.record(shop, actor, "shop.finish_onboarding", target=shop)
         shop.refresh_from_db(fields=["onboarded_at"])
     return shop
 
@@ -50,7 +73,7 @@ def _keeps_an_owner(shop: Shop, membership: Membership) -> bool:
 
 
 @transaction.atomic
-def add_member(shop: Shop, *, email: str, role: str) -> tuple[Membership, bool]:
+def add_member(shop: Shop, *, email: str, role: str, actor=None) -> tuple[Membership, bool]:
     """Give the user with this e-mail a role in the shop, creating the user with a random
     password if none exists (they choose their own through the invitation's reset link).
     Returns (membership, created)."""
@@ -61,29 +84,38 @@ def add_member(shop: Shop, *, email: str, role: str) -> tuple[Membership, bool]:
             username=_free_username(User, email.lower()), email=email.lower(), password=secrets.token_urlsafe(32)
         )
     membership, created = Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
-    if not created and membership.role != role:
-        change_role(shop, membership.pk, role=role)
+    if created:
+        audit.record(shop, actor, "member.add", target=membership, summary=user.email,
+                     changes={"user": user.pk, "role": role})
+    elif membership.role != role:
+        change_role(shop, membership.pk, role=role, actor=actor)
         membership.refresh_from_db()
     return membership, created
 
 
 @transaction.atomic
-def change_role(shop: Shop, membership_id: int, *, role: str) -> Membership:
-    membership = shop.memberships.select_for_update().get(pk=membership_id)
+def change_role(shop: Shop, membership_id: int, *, role: str, actor=None) -> Membership:
+    membership = shop.memberships.select_for_update().select_related("user").get(pk=membership_id)
     if membership.role == role:
         return membership
     if membership.is_owner and not _keeps_an_owner(shop, membership):
         raise MembershipError(_("A shop must keep at least one owner."))
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    audit.record(shop, actor, "member.change_role", target=membership,
+                 summary=membership.user.email or membership.user.username, changes={"role": [before, role]})
     return membership
 
 
 @transaction.atomic
-def remove_member(shop: Shop, membership_id: int) -> None:
-    membership = shop.memberships.select_for_update().get(pk=membership_id)
+def remove_member(shop: Shop, membership_id: int, *, actor=None) -> None:
+    membership = shop.memberships.select_for_update().select_related("user").get(pk=membership_id)
     if membership.is_owner and not _keeps_an_owner(shop, membership):
         raise MembershipError(_("A shop must keep at least one owner."))
+    audit.record(shop, actor, "member.remove", target=membership,
+                 summary=membership.user.email or membership.user.username,
+                 changes={"user": membership.user_id, "role": membership.role})
     membership.delete()
 
 
@@ -102,7 +134,7 @@ def _queue(func: str, *args, group: str) -> None:
 
 
 @transaction.atomic
-def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
+def disconnect(shop: Shop, *, reason: str = "seller", actor=None) -> MetaConnection:
     """The seller disconnects: syncing stops now; a task tells Meta (DELETE fbe_installs) and
     then wipes the token. Products, orders and settings here are kept."""
     from shops.health.recording import resolve_all
@@ -116,6 +148,7 @@ def disconnect(shop: Shop, *, reason: str = "seller") -> MetaConnection:
     conn.checks = []
     conn.save(update_fields=["status", "disconnected_at", "uninstall_pending", "checks"])
     resolve_all(shop)
+    audit.record(shop, actor, "connection.disconnect", target=conn, summary=reason)
     if conn.uninstall_pending:
         transaction.on_commit(lambda: _queue("shops.tasks.uninstall_at_meta", shop.pk, group="shops.uninstall"), robust=True)
     transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason=reason), robust=True)
@@ -141,13 +174,16 @@ def mark_uninstalled_at_meta(shop: Shop) -> bool:
     conn.save(update_fields=["status", "disconnected_at", "access_token", "uninstall_pending", "last_error"])
     resolve_all(shop, now=now)
     open_issue(shop, "install", now=now)
+    audit.record(shop, "Meta", "connection.uninstalled", target=conn, summary=conn.last_error)
     transaction.on_commit(lambda: shop_disconnected.send(sender=Shop, shop_id=shop.pk, reason="uninstalled"), robust=True)
     return True
 
 
-def request_health_check(shop: Shop) -> None:
+@transaction.atomic
+def request_health_check(shop: Shop, *, actor=None) -> None:
     """"Check now": queue the health task (the page never waits on Meta)."""
     MetaConnection.objects.filter(shop=shop).update(check_requested_at=timezone.now())
+    audit.record(shop, actor, "connection.check", summary="health check requested")
     transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"), robust=True)
 
 

@@ -81,7 +81,7 @@ def check_now(request, shop):
                           {"shop": shop, "check_message": message, **issues_context(shop, request)})
         messages.error(request, message)
         return redirect("shops:issues", shop_id=shop.pk)
-    services.request_health_check(shop)
+    services.request_health_check(shop, actor=request.user)
     if _is_htmx(request):
         return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop, request)})
     messages.success(request, _("Checking the shop with Meta. Results appear here in a moment."))
@@ -92,7 +92,7 @@ def check_now(request, shop):
 def settings_view(request, shop):
     form = ShopProfileForm(request.POST or None, instance=shop)
     if request.method == "POST" and form.is_valid():
-        services.update_shop_profile(shop, form=form)
+        services.update_shop_profile(shop, values=form.values(), actor=request.user)
         messages.success(request, _("Shop settings saved."))
         return redirect("shops:settings", shop_id=shop.pk)
     highlight = request.GET.get("field", "")
@@ -120,7 +120,7 @@ def members(request, shop):
             return redirect("shops:members", shop_id=shop.pk)
         if form.is_valid():
             try:
-                membership, created = services.add_member(shop, **form.cleaned_data)
+                membership, created = services.add_member(shop, **form.cleaned_data, actor=request.user)
             except services.MembershipError as exc:
                 form.add_error("role", str(exc))
             else:
@@ -146,7 +146,7 @@ def change_role(request, shop):
         return redirect("shops:members", shop_id=shop.pk)
     membership = form.cleaned_data["membership"]
     try:
-        membership = services.change_role(shop, membership.pk, role=form.cleaned_data["role"])
+        membership = services.change_role(shop, membership.pk, role=form.cleaned_data["role"], actor=request.user)
     except services.MembershipError as exc:
         messages.error(request, str(exc))
     else:
@@ -172,7 +172,7 @@ def resend_invitation(request, shop):
 def remove_member(request, shop, membership_id):
     membership = get_for_shop(Membership, shop, pk=membership_id)
     try:
-        services.remove_member(shop, membership.pk)
+        services.remove_member(shop, membership.pk, actor=request.user)
     except services.MembershipError as exc:
         messages.error(request, str(exc))
     else:

@@ -74,7 +74,7 @@ def wizard(request, shop):
 def profile(request, shop):
     form = ShopProfileForm(request.POST or None, instance=shop)
     if request.method == "POST" and form.is_valid():
-        services.update_shop_profile(shop, form=form)
+        services.update_shop_profile(shop, values=form.values(), actor=request.user)
         return redirect("shops:connect", shop_id=shop.pk)
     return render(request, "shops/wizard/profile.html", {"form": form, **_wizard_context(request, shop, "profile")})
 
@@ -146,7 +146,7 @@ def verify(request, shop):
     conn = MetaConnection.objects.get_or_create(shop=shop)[0]
     if request.method == "POST":
         if conn.is_connected or conn.status == MetaConnection.Status.NEEDS_RECONNECT:
-            services.request_health_check(shop)
+            services.request_health_check(shop, actor=request.user)
             messages.success(request, _("Checking with Meta again. Results appear here in a moment."))
         return redirect("shops:verify", shop_id=shop.pk)
     context = _wizard_context(request, shop, "verify")
@@ -169,7 +169,7 @@ def finish(request, shop):
         if not conn.is_connected:
             messages.error(request, _("Connect the shop to Meta first."))
             return redirect("shops:connect", shop_id=shop.pk)
-        services.finish_onboarding(shop)
+        services.finish_onboarding(shop, actor=request.user)
         return redirect("shops:finish", shop_id=shop.pk)
     context = _wizard_context(request, shop, "finish")
     context["failed"] = [r for r in check_rows(conn, shop) if r["ok"] is False]
@@ -179,7 +179,7 @@ def finish(request, shop):
 @require_POST
 @shop_view
 def disconnect(request, shop):
-    services.disconnect(shop)
+    services.disconnect(shop, actor=request.user)
     messages.success(request, _("The shop is disconnected from Meta. Your products, orders and settings are kept; "
                                 "reconnect at any time."))
     return redirect("shops:connect", shop_id=shop.pk)

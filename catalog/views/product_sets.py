@@ -24,7 +24,8 @@ def _form_page(request, shop, product_set: ProductSet | None):
     form = ProductSetForm(request.POST or None, instance=product_set, shop=shop,
                           readonly=not request.membership.can_write)
     if request.method == "POST" and form.is_valid():
-        saved = sets.save_product_set(shop, form)
+        saved = sets.save_product_set(shop, product_set.pk if product_set else None, values=form.values(),
+                                      picked_ids=form.picked_ids(), actor=request.user)
         messages.success(request, _("Product set saved. It will be sent to Meta with the next sync."))
         return redirect("catalog:set_edit", shop_id=shop.pk, set_id=saved.pk)
     context = {"shop": shop, "form": form, "product_set": product_set}
@@ -51,7 +52,7 @@ def set_edit(request, shop, set_id):
 def set_delete(request, shop, set_id):
     product_set = get_for_shop(ProductSet.objects.live(), shop, pk=set_id)
     if request.method == "POST":
-        sets.delete_product_set(shop, product_set)
+        sets.delete_product_set(shop, product_set, actor=request.user)
         messages.success(request, _("Product set “%(name)s” deleted.") % {"name": product_set.name})
         return redirect("catalog:sets", shop_id=shop.pk)
     return render(request, "catalog/set_delete.html", {"shop": shop, "product_set": product_set})

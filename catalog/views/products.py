@@ -57,13 +57,13 @@ def bulk_action(request, shop):
     action, products = form.cleaned_data["action"], form.cleaned_data["products"]
     if action in ("archive", "unarchive"):
         status = Product.Status.ARCHIVED if action == "archive" else Product.Status.ACTIVE
-        n = services.set_status(shop, products, status)
+        n = services.set_status(shop, products, status, actor=request.user)
     elif action == "set_availability":
-        n = services.set_availability(shop, products, form.cleaned_data["availability"])
+        n = services.set_availability(shop, products, form.cleaned_data["availability"], actor=request.user)
     elif action == "add_to_set":
-        n = sets.add_products(shop, form.cleaned_data["product_set"], products)
+        n = sets.add_products(shop, form.cleaned_data["product_set"], products, actor=request.user)
     else:
-        n = sets.remove_products(shop, form.cleaned_data["product_set"], products)
+        n = sets.remove_products(shop, form.cleaned_data["product_set"], products, actor=request.user)
     messages.success(request, ngettext("%(n)d product changed; it will be synced to Meta.",
                                        "%(n)d products changed; they will be synced to Meta.", n) % {"n": n})
     return redirect(back)
@@ -80,7 +80,8 @@ def product_new(request, shop):
     with shop_timezone(shop):
         form = ProductForm(request.POST or None, shop=shop, initial=initial, readonly=not request.membership.can_write)
         if request.method == "POST" and form.is_valid():
-            product = services.save_product(shop, form, variant_of=original)
+            product = services.save_product(shop, values=form.values(),
+                                            variant_of_id=original.pk if original else None, actor=request.user)
             messages.success(request, _("Product created. It will be sent to Meta with the next sync."))
             _warn(request, form)
             return redirect("catalog:product_edit", shop_id=shop.pk, product_id=product.pk)
@@ -97,7 +98,7 @@ def product_edit(request, shop, product_id):
         form = ProductForm(request.POST or None, instance=product, shop=shop, focus=focus,
                            readonly=not request.membership.can_write)
         if request.method == "POST" and form.is_valid():
-            services.save_product(shop, form)
+            services.save_product(shop, product.pk, values=form.values(), actor=request.user)
             messages.success(request, _("Changes saved. They will be sent to Meta with the next sync."))
             _warn(request, form)
             return redirect("catalog:product_edit", shop_id=shop.pk, product_id=product.pk)
@@ -129,7 +130,7 @@ def _warn(request, form) -> None:
 def product_delete(request, shop, product_id):
     product = get_for_shop(Product.objects.live(), shop, pk=product_id)
     if request.method == "POST":
-        services.delete_product(shop, product)
+        services.delete_product(shop, product, actor=request.user)
         messages.success(request, _("“%(title)s” deleted. It will be removed from Meta with the next sync.")
                          % {"title": product.title})
         return redirect("catalog:products", shop_id=shop.pk)

@@ -60,7 +60,7 @@ def import_progress(request, shop, job_id):
 def import_apply(request, shop, job_id):
     job = _job(shop, job_id, *_RESULTS)
     try:
-        imports.start_apply(job)
+        imports.start_apply(job, actor=request.user)
     except imports.ImportRefused as exc:
         messages.error(request, str(exc))
     return redirect("catalog:import_detail", shop_id=shop.pk, job_id=job.pk)
@@ -70,7 +70,7 @@ def import_apply(request, shop, job_id):
 @shop_view
 def import_cancel(request, shop, job_id):
     job = _job(shop, job_id, *_RESULTS)
-    if imports.cancel(job):
+    if imports.cancel(job, actor=request.user):
         messages.success(request, _("Import cancelled; nothing was changed."))
     return redirect("catalog:import_start", shop_id=shop.pk)
 
