@@ -116,9 +116,14 @@ class Deferred(Exception):
 # --- state and requests ---------------------------------------------------------------------------
 
 
+def create_state(sender=None, shop=None, **kwargs) -> None:
+    """`shops.signals.shop_created` receiver: the shop's sync state is created with the shop."""
+    CatalogSync.objects.get_or_create(shop=shop)
+
+
 def state_for(shop_id: int) -> CatalogSync:
-    state, _ = CatalogSync.objects.get_or_create(shop_id=shop_id)
-    return state
+    """The shop's sync state (created with the shop; reading it never writes)."""
+    return CatalogSync.objects.get(shop_id=shop_id)
 
 
 def connection_for(shop_id: int):

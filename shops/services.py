@@ -21,9 +21,17 @@ log = logging.getLogger(__name__)
 def create_shop(*, owner, **profile) -> Shop:
     shop = Shop.objects.create(**profile)
     Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
-    MetaConnection.objects.create(shop=shop)
-    shop_created.send(sender=Shop, shop=shop)
+    add_shop_rows(shop)
     return shop
+
+
+@transaction.atomic
+def add_shop_rows(shop: Shop) -> None:
+    """The rows every shop has, written with a new shop (also one made in the admin or by the
+    demo seeder): its Meta connection, and the other apps' rows through `shop_created` (sync
+    state, order feed, promotion settings), so no page ever has to create them on a GET."""
+    MetaConnection.objects.get_or_create(shop=shop)
+    shop_created.send(sender=Shop, shop=shop)
 
 
 def update_shop_profile(shop: Shop, *, form) -> Shop:

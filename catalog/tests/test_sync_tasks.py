@@ -79,7 +79,7 @@ def test_a_burst_of_price_edits_queues_one_fast_sync(shop_a, queued, django_capt
 def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(shop_a, queued, settings):
     settings.CATALOG_FAST_SPACING_SECONDS = 30
     _connect(shop_a)
-    CatalogSync.objects.create(shop=shop_a, last_fast_call_at=timezone.now() - timedelta(seconds=10))
+    CatalogSync.objects.filter(shop=shop_a).update(last_fast_call_at=timezone.now() - timedelta(seconds=10))
     assert sync.request_fast_sync(shop_a.pk) == "scheduled"
     schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
     assert 15 <= (schedule.next_run - timezone.now()).total_seconds() <= 21
