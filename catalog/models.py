@@ -439,7 +439,7 @@ class CatalogSync(models.Model):
     """Per-shop sync state: the fast lane's requests and spacing, Meta's throttle and the last
     time each kind of sync finished. Created with the shop (`shops.signals.shop_created`). The
     leases (one sync per shop at a time, the fast lane's debounce) live in `kernel.Lease`
-    (`catalog.sync.sync_key`, `fast_key`)."""
+    (`catalog.sync.config.sync_key`, `fast_key`)."""
 
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="catalog_sync")
     fast_requested_at = models.DateTimeField(null=True, blank=True)
