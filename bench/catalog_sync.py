@@ -104,8 +104,9 @@ def prebuilt_batches(shop, folder: str) -> list[str]:
     (one at a time in memory, so the peak RSS stays the sync's)."""
     from urllib.parse import urlencode
 
-    from catalog import payloads, sync
+    from catalog import payloads
     from catalog.models import Product
+    from catalog.sync import engine
 
     paths, records = [], []
 
@@ -119,7 +120,7 @@ def prebuilt_batches(shop, folder: str) -> list[str]:
 
     for product in Product.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=5000):
         records.append(json.dumps(payloads.item_request(product), separators=(",", ":"), ensure_ascii=False))
-        if len(records) == sync.BATCH_SIZE:
+        if len(records) == engine.BATCH_SIZE:
             flush()
             records = []
     if records:
@@ -171,6 +172,7 @@ def run(n: int, base: str) -> int:
 
     from catalog import sync
     from catalog.models import Product
+    from catalog.sync import engine
     from graph.client.encoding import appsecret_proof
     from meta_sandbox.facade import CatalogControl, SandboxControl
     from shops.models import MetaConnection
@@ -267,7 +269,7 @@ def run(n: int, base: str) -> int:
     fast_clean = not Product.objects.filter(shop=shop).pending_sync().exists()
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    expected_calls = math.ceil(n / sync.BATCH_SIZE)
+    expected_calls = math.ceil(n / engine.BATCH_SIZE)
     figures = {
         "products": n,
         "items_batch_calls": batch_calls,

@@ -17,6 +17,11 @@ class CatalogConfig(AppConfig):
 
         shop_connected.connect(queue_first_sync, dispatch_uid="catalog.queue_first_sync")
 
+        from catalog.sync.state import create_state
+        from shops.signals import shop_created
+
+        shop_created.connect(create_state, dispatch_uid="catalog.create_sync_state")
+
         from catalog.models import Product
         from shops.hooks import register_money_data
 

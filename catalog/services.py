@@ -88,10 +88,10 @@ def bulk_save(products: list[Product], fields: Iterable[str]) -> int:
 
 def fast_lane_changed(products: Iterable[Product]) -> None:
     """After the commit, queue the fast sync of the shops whose known products changed price or
-    stock (coalesced per shop: catalog.sync.request_fast_sync)."""
+    stock (coalesced per shop: catalog.sync.state.request_fast_sync)."""
     shop_ids = {p.shop_id for p in products if p.needs_sync_fast and p.synced_at and not p.is_deleted}
     if shop_ids:
-        from catalog.sync import on_commit_request_fast_sync
+        from catalog.sync.state import on_commit_request_fast_sync
 
         for shop_id in shop_ids:
             on_commit_request_fast_sync(shop_id)

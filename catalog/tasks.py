@@ -73,20 +73,20 @@ def sync_full(shop_id: int, trigger: str = "schedule", run_id: int | None = None
 
 
 def poll_batches(shop_id: int) -> int:
-    from catalog import sync
+    from catalog.sync.run import poll_shop
 
     with run_job("catalog.poll_batches", shop_id) as job:
-        applied = sync.poll_shop(shop_id)
+        applied = poll_shop(shop_id)
         job.counts = {"applied": applied}
     return applied
 
 
 def diagnostics(shop_id: int) -> dict:
     """Meta's view of the products (errors, review) and the catalog's diagnostics → issues."""
-    from catalog import sync
+    from catalog.sync.diagnostics import run_diagnostics
 
     with run_job("catalog.diagnostics", shop_id) as job:
-        counts = sync.run_diagnostics(shop_id)
+        counts = run_diagnostics(shop_id)
         job.counts = counts
     return counts
 

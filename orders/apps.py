@@ -16,3 +16,8 @@ class OrdersConfig(AppConfig):
         from shops.hooks import register_money_data
 
         register_money_data(lambda shop: Order.objects.filter(shop=shop).exists())
+
+        from orders.ingest.poll import create_feed
+        from shops.signals import shop_created
+
+        shop_created.connect(create_feed, dispatch_uid="orders.create_feed")

@@ -26,8 +26,7 @@ def lock_items(order: Order) -> list[OrderItem]:
 
 
 def lock_feed(shop_id: int) -> OrderFeed:
-    """The shop's feed row (created on first use), locked: one ingestion writer at a time."""
-    OrderFeed.objects.get_or_create(shop_id=shop_id)
+    """The shop's feed row (created with the shop), locked: one ingestion writer at a time."""
     return OrderFeed.objects.filter(shop_id=shop_id).order_by("pk").select_for_update().get()
 
 

@@ -74,7 +74,6 @@ def check_now(request, shop):
     if not (conn and conn.is_connected and conn.commerce_merchant_settings_id):
         messages.error(request, _("Connect the shop to Meta first: there is no commerce account to check."))
         return redirect("orders:index", shop_id=shop.pk)
-    OrderFeed.objects.get_or_create(shop=shop)
     OrderFeed.objects.filter(shop=shop).update(poll_requested_at=timezone.now())
     async_task("orders.tasks.poll", shop.pk, True, group="orders.poll")
     messages.success(request, _("Checking Meta for new and changed orders. This page shows them as they arrive."))

@@ -127,6 +127,91 @@ def staff_client(staff_user):
     return login(Client(), staff_user)
 
 
+# --- seller pages: the routes, and "a GET writes no row" ------------------------------------------
+
+
+def shop_routes() -> list[tuple[str, tuple[str, ...]]]:
+    """(view name, extra URL kwarg names) of every pattern mounted under shop/<int:shop_id>/, read
+    from the resolver, so a view added later is covered automatically."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found = []
+
+    def walk(patterns, prefix_ns, under_shop, kwargs):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{prefix_ns}{p.namespace}:" if p.namespace else prefix_ns
+                converters = set(p.pattern.converters)
+                walk(p.url_patterns, ns, under_shop or "shop_id" in converters, kwargs | converters)
+            elif isinstance(p, URLPattern) and under_shop and p.name:
+                found.append((prefix_ns + p.name, tuple(sorted((kwargs | set(p.pattern.converters)) - {"shop_id"}))))
+
+    walk(get_resolver().url_patterns, "", False, set())
+    return sorted(set(found))
+
+
+def shop_url(name: str, extra: tuple[str, ...], shop) -> str:
+    """The URL of the shop route `name`; objects of `shop` are made for its extra arguments by the
+    app's `tests/tenancy.py`."""
+    from django.urls import reverse
+
+    from shops.models import Membership
+
+    kwargs = {}
+    if extra and name == "shops:remove_member":
+        kwargs = {"membership_id": shop.memberships.get(role=Membership.Role.VIEWER).pk}
+    elif extra and name.startswith("orders:"):
+        from orders.tests.tenancy import extra_kwargs as order_kwargs
+
+        kwargs = order_kwargs(name, extra, shop)
+    elif extra and name.startswith("promotions:"):
+        from promotions.tests.tenancy import extra_kwargs as promotions_kwargs
+
+        kwargs = promotions_kwargs(name, extra, shop)
+    elif extra and name.startswith("catalog:"):
+        from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
+
+        kwargs = catalog_kwargs(name, extra, shop)
+    elif extra:
+        raise AssertionError(f"Add {name} {extra} to portal.testing.shop_url")
+    return reverse(name, kwargs={"shop_id": shop.pk, **kwargs})
+
+
+@pytest.fixture
+def shop_pages():
+    """`shop_pages("catalog", shop)`: [(view name, url)] of every route of that URL namespace
+    under /shop/<id>/ ("" for the shell's own, e.g. the dashboard)."""
+
+    def pages(namespace: str, shop) -> list[tuple[str, str]]:
+        routes = [(n, e) for n, e in shop_routes()
+                  if (n.split(":")[0] == namespace if namespace else ":" not in n)]
+        assert routes, f"no shop routes in namespace {namespace!r}"
+        return [(name, shop_url(name, extra, shop)) for name, extra in routes]
+
+    return pages
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@pytest.fixture
+def writes_of_get():
+    """`writes_of_get(client, url)`: GET `url` (reading a streamed body to its end) and return
+    (the response, the INSERT/UPDATE/DELETE statements it ran). A GET must write no row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get(client, url: str):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        writes = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+        return response, writes
+
+    return get
+
+
 # --- the Graph sandbox ---------------------------------------------------------------------------
 
 

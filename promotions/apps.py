@@ -14,3 +14,8 @@ class PromotionsConfig(AppConfig):
         from promotions.orders import record_promotions_for_orders
 
         register_on_orders_created(record_promotions_for_orders)
+
+        from promotions.sync import create_settings
+        from shops.signals import shop_created
+
+        shop_created.connect(create_settings, dispatch_uid="promotions.create_settings")

@@ -51,10 +51,15 @@ def feed_name(shop) -> str:
     return f"Seller portal offers ({shop.external_business_id})"
 
 
+def create_settings(sender=None, shop=None, **kwargs) -> None:
+    """`shops.signals.shop_created` receiver: the shop's promotion settings come with the shop."""
+    PromotionSettings.objects.get_or_create(shop=shop)
+
+
 def settings_for(shop_or_id) -> PromotionSettings:
+    """The shop's promotion settings (created with the shop; reading them never writes)."""
     shop_id = getattr(shop_or_id, "pk", shop_or_id)
-    row, _ = PromotionSettings.objects.get_or_create(shop_id=shop_id)
-    return row
+    return PromotionSettings.objects.get(shop_id=shop_id)
 
 
 def request_sync(shop_id: int) -> None:

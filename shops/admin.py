@@ -111,6 +111,11 @@ class ShopAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             _open_issues=Count("issues", filter=Q(issues__resolved_at__isnull=True), distinct=True))
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # after the inlines: a connection entered here is kept
+            services.add_shop_rows(form.instance)
+
     @admin.display(description=_("Meta connection"))
     def connection_status(self, obj):
         conn = getattr(obj, "meta_connection", None)

@@ -29,10 +29,17 @@ def create_shop(*, owner, **profile) -> Shop:
     """A new shop with its owner (who is the actor) and an empty Meta connection."""
     shop = Shop.objects.create(**profile)
     Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
-    MetaConnection.objects.create(shop=shop)
+    add_shop_rows(shop)
     audit.record(shop, owner, "shop.create", target=shop, changes=profile)
-    shop_created.send(sender=Shop, shop=shop)
     return shop
+
+
+def add_shop_rows(shop: Shop) -> None:
+    """The rows every shop has, written with a new shop (also one made in the admin or by the
+    demo seeder): its Meta connection, and the other apps' rows through `shop_created` (sync
+    state, order feed, promotion settings), so no page ever has to create them on a GET."""
+    MetaConnection.objects.get_or_create(shop=shop)
+    shop_created.send(sender=Shop, shop=shop)
 
 
 @transaction.atomic

@@ -40,7 +40,7 @@ def current_step(shop, conn: MetaConnection | None) -> str:
 
 
 def _wizard_context(request, shop, step: str) -> dict:
-    conn = MetaConnection.objects.get_or_create(shop=shop)[0]
+    conn = MetaConnection.objects.get(shop=shop)
     at = current_step(shop, conn)
     order = [s for s, _label in STEPS]
     steps = [{
@@ -66,7 +66,7 @@ def new_shop(request):
 @shop_view
 def wizard(request, shop):
     """Resume: show the step the shop is at (no redirect, so it is bookmarkable)."""
-    conn = MetaConnection.objects.get_or_create(shop=shop)[0]
+    conn = MetaConnection.objects.get(shop=shop)
     return {"connect": connect, "verify": verify, "finish": finish}[current_step(shop, conn)](request, shop.pk)
 
 
@@ -143,7 +143,7 @@ def check_rows(conn: MetaConnection, shop) -> list[dict]:
 @shop_view
 def verify(request, shop):
     """GET: each check as pass or fail with its fix. POST: check again (queued)."""
-    conn = MetaConnection.objects.get_or_create(shop=shop)[0]
+    conn = MetaConnection.objects.get(shop=shop)
     if request.method == "POST":
         if conn.is_connected or conn.status == MetaConnection.Status.NEEDS_RECONNECT:
             services.request_health_check(shop, actor=request.user)
@@ -164,7 +164,7 @@ def verify(request, shop):
 @shop_view
 def finish(request, shop):
     """GET: next steps. POST (from Verify's Continue): mark the wizard done."""
-    conn = MetaConnection.objects.get_or_create(shop=shop)[0]
+    conn = MetaConnection.objects.get(shop=shop)
     if request.method == "POST":
         if not conn.is_connected:
             messages.error(request, _("Connect the shop to Meta first."))

@@ -137,8 +137,9 @@ def cmd_sync(shop_id: str, kind: str, batch_size: str = "5000", lease_seconds: s
     from django.conf import settings
 
     from catalog import sync
+    from catalog.sync import engine
 
-    sync.BATCH_SIZE = int(batch_size)
+    engine.BATCH_SIZE = int(batch_size)
     if lease_seconds:
         settings.CATALOG_SYNC_LEASE_SECONDS = int(lease_seconds)
     outcome = sync.sync_shop(int(shop_id), kind)

@@ -12,6 +12,9 @@ from django_q.models import Schedule
 
 from catalog import services, sync, tasks
 from catalog.models import CatalogBatch, Product, ProductIssue, SyncRun
+from catalog.sync import config, engine
+from catalog.sync.diagnostics import run_diagnostics
+from catalog.sync.run import poll_shop
 from catalog.tests.factories import make_product
 from catalog.tests.syncing import batch_calls, connect, decode
 from meta_sandbox.facade import CatalogControl
@@ -20,7 +23,7 @@ from shops.services import create_shop
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    monkeypatch.setattr(sync, "BATCH_SIZE", 5)
+    monkeypatch.setattr(engine, "BATCH_SIZE", 5)
     return 5
 
 
@@ -84,7 +87,7 @@ class PortalQueries:
 
 
 def _queries_for_two_batches(meta, shop, size, monkeypatch) -> int:
-    monkeypatch.setattr(sync, "BATCH_SIZE", size)
+    monkeypatch.setattr(engine, "BATCH_SIZE", size)
     for n in range(2 * size):
         make_product(shop, retailer_id=f"Q{size}-{n}")
     counter = PortalQueries()
@@ -266,7 +269,7 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
     banned = make_product(shop_a, retailer_id="BANNED")
     make_product(shop_a, retailer_id="FINE")
     sync.sync_shop(shop_a.pk, "changes")
-    counts = sync.run_diagnostics(shop_a.pk)
+    counts = run_diagnostics(shop_a.pk)
     assert counts["items"]["errors_opened"] == 1 and counts["items"]["review_opened"] == 1
     open_issues = ProductIssue.objects.open().filter(shop=shop_a)
     assert {(i.product_id, i.source, i.code) for i in open_issues} == {
@@ -281,7 +284,7 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
     catalog.clear_rules()
     catalog.review(meta["catalog_id"], ["BANNED"], "approved")
     catalog.set_diagnostics(meta["catalog_id"], [])
-    sync.run_diagnostics(shop_a.pk)
+    run_diagnostics(shop_a.pk)
     assert not ProductIssue.objects.open().filter(shop=shop_a).exists()
     assert ProductIssue.objects.filter(shop=shop_a, resolved_at__isnull=False).count() == 3
 
@@ -291,8 +294,8 @@ def test_one_sync_per_shop_at_a_time(meta, shop_a):
     from kernel.models import JobRun
 
     make_product(shop_a)
-    held = jobs.claim(sync.sync_key(shop_a.pk), 60)
-    assert held is not None and sync.is_running(shop_a.pk)
+    held = jobs.claim(config.sync_key(shop_a.pk), 60)
+    assert held is not None and config.is_running(shop_a.pk)
     assert sync.sync_shop(shop_a.pk, "changes").status == "busy"
     assert tasks.sync_changes(shop_a.pk) == "busy"
     assert JobRun.objects.filter(job="catalog.sync_changes").get().status == JobRun.Status.SKIPPED
@@ -314,7 +317,7 @@ def test_a_batch_meta_has_not_finished_is_polled_later_and_its_run_closes(meta, 
     assert len(batch_calls(meta["sandbox"])) == 1
     time.sleep(1.6)
     CatalogBatch.objects.filter(status="sent").update(next_check_at=run.started_at)
-    assert sync.poll_shop(shop_a.pk) == 1
+    assert poll_shop(shop_a.pk) == 1
     run.refresh_from_db()
     assert run.status == "succeeded" and run.confirmed == 1
     assert not Product.objects.get(retailer_id="SLOW").needs_sync

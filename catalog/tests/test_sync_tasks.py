@@ -11,6 +11,7 @@ from django_q.models import Schedule
 
 from catalog import services, sync, tasks
 from catalog.models import CatalogBatch, CatalogSync, ProductSet
+from catalog.sync import config, state
 from catalog.tests.factories import make_product
 from kernel import jobs
 from shops.models import MetaConnection, Shop
@@ -68,19 +69,19 @@ def test_a_burst_of_price_edits_queues_one_fast_sync(shop_a, queued, django_capt
             services.bulk_save([product], ["price_minor"])
     assert [q[0] for q in queued] == [("catalog.tasks.sync_fast", shop_a.pk, "edit")]
     state = CatalogSync.objects.get(shop=shop_a)
-    assert state.fast_requested_at is not None and jobs.is_held(sync.fast_key(shop_a.pk))
+    assert state.fast_requested_at is not None and jobs.is_held(config.fast_key(shop_a.pk))
     # The queued task gives the debounce back when it starts (here Meta's budget then defers
     # it): the next edit queues again.
     CatalogSync.objects.filter(shop=shop_a).update(deferred_until=timezone.now() + timedelta(minutes=5))
     assert tasks.sync_fast(shop_a.pk, "edit", debounce=queued[0][1]["debounce"]) == "deferred"
-    assert not jobs.is_held(sync.fast_key(shop_a.pk))
+    assert not jobs.is_held(config.fast_key(shop_a.pk))
 
 
 def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(shop_a, queued, settings):
     settings.CATALOG_FAST_SPACING_SECONDS = 30
     _connect(shop_a)
-    CatalogSync.objects.create(shop=shop_a, last_fast_call_at=timezone.now() - timedelta(seconds=10))
-    assert sync.request_fast_sync(shop_a.pk) == "scheduled"
+    CatalogSync.objects.filter(shop=shop_a).update(last_fast_call_at=timezone.now() - timedelta(seconds=10))
+    assert state.request_fast_sync(shop_a.pk) == "scheduled"
     schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
     assert 15 <= (schedule.next_run - timezone.now()).total_seconds() <= 21
     assert queued == []

@@ -18,7 +18,7 @@ def index(request, shop):
         pending=Count("pk", filter=Q(needs_sync_slow=True) | Q(needs_sync_fast=True)),
         never=Count("pk", filter=Q(synced_at__isnull=True)),
     )
-    from catalog.sync import panel_context
+    from catalog.sync.panel import panel_context
 
     context = {
         **panel_context(shop),

@@ -7,15 +7,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog import sync
 from catalog.models import SyncRun
+from catalog.sync import panel
 from shops.tenancy import shop_view
 
 
 @shop_view
 def sync_panel(request, shop):
     """The panel alone, polled (htmx) while a sync works."""
-    response = render(request, "catalog/_sync_panel.html", {"shop": shop, **sync.panel_context(shop)})
+    response = render(request, "catalog/_sync_panel.html", {"shop": shop, **panel.panel_context(shop)})
     return response
 
 
@@ -28,7 +28,7 @@ def sync_history(request, shop):
 @require_POST
 @shop_view
 def sync_now(request, shop):
-    outcome = sync.sync_now(shop, user=request.user)
+    outcome = panel.sync_now(shop, user=request.user)
     if outcome == "not connected":
         messages.error(request, _("Connect the shop to Meta first; then its catalog is kept in sync."))
     elif outcome == "running":

@@ -31,6 +31,11 @@ def setting(name: str, default):
     return getattr(settings, name, default)
 
 
+def create_feed(sender=None, shop=None, **kwargs) -> None:
+    """`shops.signals.shop_created` receiver: the shop's order feed is created with the shop."""
+    OrderFeed.objects.get_or_create(shop=shop)
+
+
 def lease_key(shop_id: int) -> str:
     """The lease that keeps one poll of a shop at a time."""
     return f"orders.poll:{shop_id}"
@@ -62,7 +67,7 @@ def poll_shop(shop_id: int, *, task_id: str = "", force: bool = False, client=No
             job.skip("no Meta connection with a commerce account")
         if conn.status != MetaConnection.Status.CONNECTED:
             job.skip(f"connection is {conn.status}")
-        feed, _ = OrderFeed.objects.get_or_create(shop_id=shop_id)
+        feed = OrderFeed.objects.get(shop_id=shop_id)
         if feed.api_removed_at and not force:
             job.skip("Meta removed the order API")
         job.hold(lease_key(shop_id), lease_seconds(), busy="another poll of this shop is running")

@@ -12,7 +12,7 @@ def test_staff_pages_open(staff_client, shop_a):
     order = make_order(shop_a)
     make_failed_push(order)
     IngestRun.objects.create(shop=shop_a, counts={"new": 1})
-    OrderFeed.objects.create(shop=shop_a)
+    assert OrderFeed.objects.filter(shop=shop_a).exists()  # created with the shop
     AckBatch.objects.create(shop=shop_a, payload=[])
     for model in (Order, MetaPush, IngestRun, OrderFeed, AckBatch):
         url = reverse(f"admin:orders_{model._meta.model_name}_changelist")

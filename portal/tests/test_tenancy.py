@@ -1,60 +1,22 @@
 """Tenancy: every seller URL under /shop/<id>/ is checked for owner, member, viewer and outsider.
 
 The URL list is read from the resolver, so a view added later is covered automatically; a view
-with extra URL arguments must be given an object of shop A in `EXTRA_KWARGS` below.
+with extra URL arguments is given objects of shop A by `portal.testing.shop_url`.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from shops.models import Membership
+from portal.testing import shop_routes, shop_url
 
-
-def _shop_routes():
-    """(view name, extra kwarg names) for every pattern mounted under shop/<int:shop_id>/."""
-    found = []
-
-    def walk(patterns, prefix_ns, under_shop, kwargs):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                ns = f"{prefix_ns}{p.namespace}:" if p.namespace else prefix_ns
-                converters = set(p.pattern.converters)
-                walk(p.url_patterns, ns, under_shop or "shop_id" in converters, kwargs | converters)
-            elif isinstance(p, URLPattern) and under_shop and p.name:
-                found.append((prefix_ns + p.name, tuple(sorted((kwargs | set(p.pattern.converters)) - {"shop_id"}))))
-
-    walk(get_resolver().url_patterns, "", False, set())
-    return sorted(set(found))
-
-
-ROUTES = _shop_routes()
-
-
-def _extra_kwargs(name, extra, shop):
-    if not extra:
-        return {}
-    if name == "shops:remove_member":
-        return {"membership_id": shop.memberships.get(role=Membership.Role.VIEWER).pk}
-    if name.startswith("orders:"):
-        from orders.tests.tenancy import extra_kwargs as order_kwargs
-
-        return order_kwargs(name, extra, shop)
-    if name.startswith("promotions:"):
-        from promotions.tests.tenancy import extra_kwargs as promotions_kwargs
-
-        return promotions_kwargs(name, extra, shop)
-    if name.startswith("catalog:"):
-        from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
-
-        return catalog_kwargs(name, extra, shop)
-    raise AssertionError(f"Add {name} {extra} to the tenancy test's _extra_kwargs")
+ROUTES = shop_routes()
 
 
 def _url(name, extra, shop):
-    return reverse(name, kwargs={"shop_id": shop.pk, **_extra_kwargs(name, extra, shop)})
+    return shop_url(name, extra, shop)
 
 
 def test_the_route_list_is_not_empty():

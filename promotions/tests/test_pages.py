@@ -156,7 +156,7 @@ def test_the_list_page_makes_a_fixed_number_of_queries(owner, shop_a):
         return len(context)
 
     make_discount(shop_a, title="D")
-    queries()  # first visit: the shop's settings and the user's preference rows are created
+    queries()  # a first visit, so the count below is of a steady page
     few = queries()
     for n in range(30):
         make_discount(shop_a, title=f"D{n}", product_set=None)

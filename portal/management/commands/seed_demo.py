@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from shops.models import Membership, MetaConnection, Shop
+from shops.models import Membership, Shop
+from shops.services import add_shop_rows
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-seller-2026"
@@ -57,9 +58,10 @@ class Command(BaseCommand):
         for spec in SHOPS:
             spec = dict(spec)
             ext_id = spec.pop("external_business_id")
-            shop, _ = Shop.objects.update_or_create(external_business_id=ext_id, defaults=spec)
+            shop, created = Shop.objects.update_or_create(external_business_id=ext_id, defaults=spec)
             Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Membership.Role.OWNER})
-            MetaConnection.objects.get_or_create(shop=shop)
+            if created:
+                add_shop_rows(shop)
             shops.append(shop)
         for seeder in demo_seeders():
             seeder(shops, stdout=self.stdout)

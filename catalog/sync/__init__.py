@@ -1,0 +1,35 @@
+"""The catalog sync engine: our products to Meta's `items_batch`, batch results back.
+
+Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (the lease
+`catalog.sync:<shop id>` in `kernel.Lease`, renewed per batch):
+
+- **fast**: price, sale price, availability and inventory of products Meta knows, seconds after
+  an edit (coalesced: `request_fast_sync` on commit, a debounce lease, a minimum spacing between
+  calls) and every 5 minutes by the sweep;
+- **changes** (hourly): every dirty product (new ones and slow changes as full records, the rest
+  as fast records), tombstones as DELETE, product sets;
+- **full** (daily): every product as a full record, product sets, and removal at Meta of items
+  of the shop's catalog that no longer exist here (the catalog's products listed with paging).
+
+Each batch (≤ 5,000 records, ≤ 28 MB form-encoded) is written as a CatalogBatch row with the
+hashes sent *before* the call, and gets Meta's handle after it. Products are marked synced only
+from `check_batch_request_status` results for that handle: confirmed → `confirm_synced` with the
+hashes sent (so a product edited meanwhile stays dirty); rejected → a product issue (source
+"batch"). A worker killed anywhere leaves either a pending row (abandoned by the next run: its
+products are still dirty and go again) or a sent row (polled and applied later): nothing is
+lost and nothing is marked synced that Meta did not confirm.
+
+Meta's batch budget: the fast lane coalesces and spaces its calls (more when the usage headers
+show pressure); a throttle (80014/80009, `RateLimited`) or a budget nearly spent pauses the run
+(`deferred`) and reschedules it — never a sleep — and the resumed run continues after its cursor,
+so confirmed items are not sent again.
+
+The modules: `config` (settings, lease keys, `Deferred`), `state` (the shop's sync state and
+connection, the budget, the fast lane's requests), `run` (`sync_shop`, `poll_shop`), `engine`
+(one run's batches), `results` (reading batch answers), `sets`, `diagnostics`, `panel` (what
+the seller's pages show and ask).
+"""
+
+from catalog.sync.run import Outcome, sync_shop
+
+__all__ = ["Outcome", "sync_shop"]

@@ -1,0 +1,57 @@
+"""Settings, lease keys and the `Deferred` pause of the sync engine (one home for its knobs)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from kernel import jobs
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def sync_key(shop_id: int) -> str:
+    """The lease that keeps one sync (any kind) of a shop at a time."""
+    return f"catalog.sync:{shop_id}"
+
+
+def fast_key(shop_id: int) -> str:
+    """The fast lane's enqueue lease (debounce): edits inside it ride the sync already queued."""
+    return f"catalog.fast:{shop_id}"
+
+
+def is_running(shop_id: int) -> bool:
+    """Whether a sync of the shop is running now (some worker holds its lease)."""
+    return jobs.is_held(sync_key(shop_id))
+
+
+def lease_seconds() -> int:
+    return int(setting("CATALOG_SYNC_LEASE_SECONDS", 120))
+
+
+def poll_seconds() -> float:
+    """How long a sync task itself polls its batches before leaving them to the poller."""
+    return float(setting("CATALOG_SYNC_POLL_SECONDS", 20))
+
+
+def task_seconds() -> float:
+    """A run stops sending after this long and continues in a new task (the worker's timeout is 300 s)."""
+    return float(setting("CATALOG_SYNC_TASK_SECONDS", 200))
+
+
+def fast_debounce_seconds() -> float:
+    return float(setting("CATALOG_FAST_DEBOUNCE_SECONDS", 2))
+
+
+def fast_spacing_seconds() -> float:
+    """Minimum time between two fast-lane calls of a shop (about 120 calls an hour at most)."""
+    return float(setting("CATALOG_FAST_SPACING_SECONDS", 30))
+
+
+class Deferred(Exception):
+    """Meta's budget is spent (or nearly): the run pauses for `seconds`."""
+
+    def __init__(self, seconds: float, reason: str):
+        super().__init__(reason)
+        self.seconds = max(1.0, float(seconds))

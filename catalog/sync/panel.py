@@ -1,0 +1,43 @@
+"""What the seller's pages show and ask of the sync: the sync panel's data, "Sync now"."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import CatalogSync, Product, SyncRun
+from catalog.sync.config import is_running
+from catalog.sync.state import connection_for
+
+
+def panel_context(shop) -> dict:
+    """What the catalog overview's sync panel shows (a handful of small queries)."""
+    from django.db.models import Count
+
+    state = CatalogSync.objects.filter(shop=shop).first()
+    runs = list(SyncRun.objects.filter(shop=shop).select_related("requested_by")[:5])
+    active = next((r for r in runs if r.is_active), None)
+    pending = Product.objects.filter(shop=shop).filter(Q(needs_sync_slow=True) | Q(needs_sync_fast=True)) \
+        .aggregate(n=Count("pk"))["n"]
+    estimate = None
+    if active is not None and active.total:
+        done = active.confirmed + active.rejected
+        elapsed = (timezone.now() - active.started_at).total_seconds()
+        if done and done < active.total:
+            estimate = max(1, round(elapsed / done * (active.total - done) / 60))
+    return {"sync_state": state, "sync_runs": runs, "active_run": active, "sync_pending": pending,
+            "sync_connected": connection_for(shop.pk) is not None, "sync_estimate": estimate}
+
+
+def sync_now(shop, *, user) -> str:
+    """The seller's "Sync now": a changes sync (everything waiting, and product sets) right away."""
+    if connection_for(shop.pk) is None:
+        return "not connected"
+    if is_running(shop.pk):
+        return "running"
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task("catalog.tasks.sync_changes", shop.pk, SyncRun.Trigger.SELLER,
+                                             user_id=user.pk, group="catalog.sync_changes"), robust=True)
+    return "queued"

@@ -1,0 +1,122 @@
+"""One sync of a shop around the engine: its lease, deferral and rescheduling, follow-ups; the poller."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import CatalogSync, Product, SyncRun
+from catalog.sync.config import Deferred, fast_key, lease_seconds, poll_seconds, sync_key
+from catalog.sync.engine import Engine
+from catalog.sync.state import connection_for, request_fast_sync, state_for
+from kernel import jobs
+
+log = logging.getLogger(__name__)
+
+Kind = SyncRun.Kind
+Status = SyncRun.Status
+
+
+@dataclass
+class Outcome:
+    status: str
+    run_id: int | None = None
+    detail: str = ""
+
+
+def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: str = SyncRun.Trigger.SCHEDULE,
+              user_id: int | None = None, debounce: str = "") -> Outcome:
+    """Run (or resume) one sync of a shop. Safe to call at any time from any worker.
+
+    `debounce`: the owner token of the fast lane's debounce lease that queued this run (given
+    back here, so edits from now on queue the next fast sync)."""
+    conn = connection_for(shop_id)
+    if conn is None:
+        return Outcome("not connected")
+    state = state_for(shop_id)
+    now = timezone.now()
+    if debounce:
+        jobs.release(fast_key(shop_id), debounce)
+    if state.deferred_until and state.deferred_until > now:
+        _reschedule(shop_id, kind, run_id, (state.deferred_until - now).total_seconds(), trigger)
+        return Outcome("deferred", run_id, "Meta's budget is spent")
+    lease = jobs.claim(sync_key(shop_id), lease_seconds())
+    if lease is None:
+        if kind != Kind.FAST:  # the fast lane is re-queued by the holder's end-of-run check
+            _reschedule(shop_id, kind, run_id, 60, trigger)
+        return Outcome("busy", run_id)
+    started = timezone.now()
+    run = None
+    try:
+        engine = Engine(conn, state, lease)
+        engine.recover()
+        run = engine.open_run(kind, run_id, trigger, user_id)
+        if run is None:
+            return Outcome("nothing to do")
+        engine.go(run)
+        return Outcome(run.status, run.pk)
+    except Deferred as exc:
+        if run is not None:
+            try:  # keep what Meta already took: status checks use another budget
+                engine.poll(deadline=time.monotonic() + poll_seconds())
+            except Deferred:
+                pass
+            _defer(run, state, exc)
+        return Outcome("deferred", run.pk if run else None, str(exc))
+    except jobs.LeaseLost:
+        # Paused past the lease: the worker that took it over owns the shop's sync now (its
+        # recovery marks this run interrupted). What Meta already took is applied by the poller.
+        log.warning("catalog sync of shop %s lost its lease; stopping", shop_id)
+        return Outcome("lease lost", run.pk if run else None)
+    except Exception as exc:
+        if run is not None:
+            SyncRun.objects.filter(pk=run.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+                                                     finished_at=timezone.now())
+        raise
+    finally:
+        lease.release()
+        _follow_up_fast(shop_id, started)
+
+
+def _reschedule(shop_id: int, kind: str, run_id: int | None, delay: float, trigger: str) -> None:
+    from graph.tasks import reschedule
+
+    reschedule(f"catalog.tasks.sync_{kind}", shop_id, trigger, run_id=run_id, delay=delay)
+
+
+def _defer(run: SyncRun, state: CatalogSync, exc: Deferred) -> None:
+    until = timezone.now() + timedelta(seconds=exc.seconds)
+    SyncRun.objects.filter(pk=run.pk).update(status=Status.DEFERRED, resume_at=until, error=str(exc)[:2000])
+    CatalogSync.objects.filter(pk=state.pk).update(deferred_until=until)
+    log.info("catalog sync of shop %s deferred %.0f s: %s", run.shop_id, exc.seconds, exc)
+    _reschedule(run.shop_id, run.kind, run.pk, exc.seconds, run.trigger)
+
+
+def _follow_up_fast(shop_id: int, started) -> None:
+    """Edits stamped after this run started ride a new fast sync, not the 5-minute sweep."""
+    state = CatalogSync.objects.filter(shop_id=shop_id).first()
+    if state is None or not state.fast_requested_at or state.fast_requested_at < started:
+        return
+    if Product.objects.filter(shop_id=shop_id).needing_fast_sync().exists():
+        transaction.on_commit(lambda: request_fast_sync(shop_id), robust=True)
+
+
+def poll_shop(shop_id: int) -> int:
+    """Apply whatever Meta finished for the shop's sent batches (no lease: each batch is applied
+    once by a conditional update)."""
+    conn = connection_for(shop_id)
+    if conn is None:
+        return 0
+    engine = Engine(conn, state_for(shop_id))
+    try:
+        applied = engine.poll(deadline=time.monotonic())
+    except Deferred:
+        return 0
+    if applied and Product.objects.filter(shop_id=shop_id).needing_fast_sync().exists():
+        request_fast_sync(shop_id)
+    return applied
