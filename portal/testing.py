@@ -212,6 +212,20 @@ def writes_of_get():
     return get
 
 
+@pytest.fixture
+def gets_write_nothing(shop_pages, writes_of_get):
+    """`gets_write_nothing(client, namespace, shop)`: GET every page of that URL namespace for the
+    shop and assert each answers (200, a redirect, or 405 for a POST-only view) and writes no row."""
+
+    def check(client, namespace: str, shop) -> None:
+        for name, url in shop_pages(namespace, shop):
+            response, writes = writes_of_get(client, url)
+            assert response.status_code in (200, 302, 405), (name, response.status_code)
+            assert writes == [], (name, writes)
+
+    return check
+
+
 # --- the Graph sandbox ---------------------------------------------------------------------------
 
 
