@@ -15,7 +15,7 @@ from orders import ingest, services, states
 from orders.errors import ActionError
 from orders.forms import CancelForm, RefundForm, ReturnDecisionForm, ShipForm, TrackingForm
 from orders.models import MetaPush, Order, Return, ReturnDecision, Shipment
-from orders.money import plan_cancel, refund_amounts_for_units, refund_preview, refundable
+from orders.money import plan_cancel, refund_amounts_for_units, refund_preview
 from orders.views import order_for_page
 from shops.tenancy import get_for_shop, shop_view
 
@@ -179,10 +179,10 @@ def _return_initial(order: Order, ret: Return) -> dict:
         lines = list(ret.items.select_related("item"))
         # Cumulative shares: refunding the units of several returns one after another adds up to
         # exactly what was paid for the line (never a cent short).
+        # (already within what each line has left to refund)
         amounts = refund_amounts_for_units(order, {line.item_id: line.quantity for line in lines})
         for line in lines:
-            amount = min(refundable(line.item), amounts.get(line.item_id, 0))
-            initial[f"amount_{line.item_id}"] = Money(amount, order.currency).to_decimal_str()
+            initial[f"amount_{line.item_id}"] = Money(amounts.get(line.item_id, 0), order.currency).to_decimal_str()
     else:
         initial["mode"] = "quantity"
         for line in ret.items.all():

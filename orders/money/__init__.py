@@ -21,11 +21,8 @@ from orders.money.preview import RefundPreview, refund_amounts_for_units, refund
 from orders.money.refunds import (
     CancelPlan,
     RefundPlan,
-    cancellation_refund,
     plan_cancel,
     plan_refund,
-    refundable,
-    refundable_units,
 )
 from orders.money.rules import (
     allocate_order_discount_to_lines,
@@ -37,7 +34,7 @@ from orders.money.rules import (
 
 __all__ = [
     "CancelPlan", "LineFigures", "LineLedger", "LineRefund", "RefundPlan", "RefundPreview", "Units",
-    "allocate_order_discount_to_lines", "allocate_per_unit_meta", "cancellation_refund", "cumulative", "figures_of",
+    "allocate_order_discount_to_lines", "allocate_per_unit_meta", "cumulative", "figures_of",
     "ledger_of", "ledgers", "plan_cancel", "plan_refund", "refund_amounts_for_units", "refund_preview", "refund_share",
-    "refundable", "refundable_units", "units_share",
+    "units_share",
 ]

@@ -15,7 +15,7 @@ import logging
 
 from django.utils import timezone
 
-from orders.models import MoneyCheck, Order
+from orders.models import MoneyCheck, Order, OrderItem
 from orders.money.ledger import ledgers
 
 log = logging.getLogger(__name__)
@@ -29,16 +29,14 @@ def check_order(order: Order, reported) -> list[MoneyCheck]:
     items = [item for item in order.items.all() if item.meta_item_id in by_id]
     if not items:
         return []
+    changed = []
     for item in items:
         data = by_id[item.meta_item_id]
-        fields = {"meta_refundable_minor": data.meta_refundable_minor}
-        if data.meta_captured_tax_minor is not None:
-            fields["captured_tax_minor"] = data.meta_captured_tax_minor
-        changed = [name for name, value in fields.items() if getattr(item, name) != value]
-        for name in changed:
-            setattr(item, name, fields[name])
-        if changed:
-            item.save(update_fields=changed)
+        captured = item.captured_tax_minor if data.meta_captured_tax_minor is None else data.meta_captured_tax_minor
+        if (item.meta_refundable_minor, item.captured_tax_minor) != (data.meta_refundable_minor, captured):
+            item.meta_refundable_minor, item.captured_tax_minor = data.meta_refundable_minor, captured
+            changed.append(item)
+    OrderItem.objects.bulk_update(changed, ["meta_refundable_minor", "captured_tax_minor"])
     ours = ledgers(order, items, confirmed_only=True)
     open_checks = {(c.item_id, c.figure): c for c in MoneyCheck.objects.filter(order=order, resolved_at=None)}
     still_open = []

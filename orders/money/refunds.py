@@ -21,18 +21,8 @@ from django.utils.translation import gettext as _
 from kernel.money import Money, format_money
 from orders.errors import ActionError
 from orders.models import Order, OrderItem
-from orders.money.ledger import LineLedger, Units, ledger_of, ledgers
+from orders.money.ledger import Units, ledgers
 from orders.money.rules import cumulative
-
-
-def refundable(item: OrderItem, ledger: LineLedger | None = None) -> int:
-    """Meta's amount_available_for_refund of a line: what was paid for its shipped units, less
-    the seller-funded offers Meta allocated to them, less what was refunded."""
-    return (ledger or ledger_of(item)).refundable_minor
-
-
-def refundable_units(item: OrderItem, ledger: LineLedger | None = None) -> int:
-    return (ledger or ledger_of(item)).refundable_units
 
 
 def tax_share(line_tax: int, value: int, before: int, amount: int) -> int:
@@ -260,8 +250,3 @@ def plan_cancel(order: Order, items: list[OrderItem], quantities: dict[int, int]
              for item in items if quantities.get(item.pk)]
     return CancelPlan(currency=order.currency, lines=lines)
 
-
-def cancellation_refund(order: Order, items: list[OrderItem], quantities: dict[int, int]) -> Money:
-    """What the buyer gets back for cancelling these units (their price net of every offer, tax
-    included; Meta's own offers go back to Meta)."""
-    return plan_cancel(order, items, quantities).buyer

@@ -129,7 +129,7 @@ def test_random_orders_agree_with_meta_and_strand_nothing(meta_shop, seed):
         assert book.refunded_meta_minor == min(book.meta_fulfilled_minor, book.paid_minor)
         assert minor(meta_item["refunded_meta"], cur) == book.refunded_meta_minor
         buyer_back += book.refunded_minor + book.refunded_tax_minor - book.refunded_meta_minor
-    assert buyer_back <= order.buyer_paid_minor if order.buyer_paid_minor is not None else True
+    assert order.buyer_paid_minor is not None and buyer_back <= order.buyer_paid_minor, (seed, spec)
     # The next poll brings Meta's figures: no disagreement with ours.
     meta_shop.poll()
     assert not MoneyCheck.objects.filter(order=order).exists(), list(MoneyCheck.objects.filter(order=order))

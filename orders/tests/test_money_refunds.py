@@ -6,7 +6,7 @@ import pytest
 
 from orders.errors import ActionError
 from orders.models import OrderItem, Refund, RefundItem, Shipment, ShipmentItem
-from orders.money import cancellation_refund, plan_refund
+from orders.money import plan_cancel, plan_refund
 from orders.tests.factories import make_order
 from orders.totals import recount
 
@@ -87,4 +87,4 @@ def test_cancelling_units_previews_what_the_buyer_gets_back(shop_a):
     order = make_order(shop_a, items=(("A", 3, 1000),))
     OrderItem.objects.filter(order=order).update(tax_minor=300)
     items = list(order.items.all())
-    assert cancellation_refund(order, items, {items[0].pk: 2}).minor == 2200
+    assert plan_cancel(order, items, {items[0].pk: 2}).buyer.minor == 2200
