@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.money import Money
+from orders.models import OrderItem
 from orders.money import allocate_per_unit_meta, units_share
 from promotions.models import Discount, LineAllocation, MetaAllocation, OrderPromotion
 
@@ -41,49 +42,93 @@ def _target_type(promo: dict) -> str:
         OrderPromotion.TargetType.ITEMS
 
 
+def _discount_ids(shop_id) -> tuple[dict, dict]:
+    """The shop's own discounts by offer id and by coupon code (upper case)."""
+    rows = list(Discount.objects.filter(shop_id=shop_id).only("pk", "offer_id", "coupon_code"))
+    return ({d.offer_id: d.pk for d in rows if d.offer_id},
+            {d.coupon_code.upper(): d.pk for d in rows if d.coupon_code})
+
+
+def _promotion_fields(promo: dict, currency: str, ours: dict, codes: dict) -> dict:
+    retailer_id = str(promo.get("retailer_id") or "")
+    code = str(promo.get("coupon_code") or "")
+    return {
+        "retailer_id": retailer_id[:100],
+        "discount_id": ours.get(retailer_id) or codes.get(code.upper()),
+        "campaign_name": str(promo.get("campaign_name") or "")[:255],
+        "coupon_code": code[:100],
+        "sponsor": "facebook" if promo.get("sponsor") == "facebook" else "merchant",
+        "granularity": "order_level" if promo.get("target_granularity") == "order_level" else "item_level",
+        "target_type": _target_type(promo),
+        "currency": currency,
+        "applied_minor": _minor(promo.get("applied_amount"), currency),
+        "applied_after_tax": bool(promo.get("applied_after_tax")),
+    }
+
+
+def _line_allocations(item, rows: dict, currency: str):
+    """(promotion row, amount, unit split) of each of the line's promotions that the order has."""
+    for promo in item.promotions or []:
+        row = rows.get(str(promo.get("promotion_id") or ""))
+        if row is not None:
+            amount = _minor(promo.get("applied_amount"), currency)
+            yield row, amount, allocate_per_unit_meta(amount, item.quantity)
+
+
 @transaction.atomic
 def record_order_promotions(order) -> list[OrderPromotion]:
     """Upsert the order's promotions and their line and unit allocations (see module docstring)."""
     currency = order.currency
-    ours = {d.offer_id: d.pk for d in Discount.objects.filter(shop_id=order.shop_id).only("pk", "offer_id")}
-    codes = {d.coupon_code.upper(): d.pk for d in Discount.objects.filter(shop_id=order.shop_id).exclude(
-        coupon_code="").only("pk", "coupon_code")}
+    ours, codes = _discount_ids(order.shop_id)
     rows: dict[str, OrderPromotion] = {}
     for promo in order.promotions or []:
         pid = str(promo.get("promotion_id") or "")
-        if not pid:
-            continue
-        retailer_id = str(promo.get("retailer_id") or "")
-        code = str(promo.get("coupon_code") or "")
-        row, _ = OrderPromotion.objects.update_or_create(order=order, promotion_id=pid, defaults={
-            "retailer_id": retailer_id[:100],
-            "discount_id": ours.get(retailer_id) or codes.get(code.upper()),
-            "campaign_name": str(promo.get("campaign_name") or "")[:255],
-            "coupon_code": code[:100],
-            "sponsor": "facebook" if promo.get("sponsor") == "facebook" else "merchant",
-            "granularity": "order_level" if promo.get("target_granularity") == "order_level" else "item_level",
-            "target_type": _target_type(promo),
-            "currency": currency,
-            "applied_minor": _minor(promo.get("applied_amount"), currency),
-            "applied_after_tax": bool(promo.get("applied_after_tax")),
-        })
-        rows[pid] = row
+        if pid:
+            rows[pid], _ = OrderPromotion.objects.update_or_create(
+                order=order, promotion_id=pid, defaults=_promotion_fields(promo, currency, ours, codes))
     for item in order.items.all():
-        for promo in item.promotions or []:
-            row = rows.get(str(promo.get("promotion_id") or ""))
-            if row is None:
-                continue
-            amount = _minor(promo.get("applied_amount"), currency)
+        for row, amount, units in _line_allocations(item, rows, currency):
             LineAllocation.objects.update_or_create(promotion=row, item=item, defaults={
-                "amount_minor": amount, "unit_minor": allocate_per_unit_meta(amount, item.quantity)})
+                "amount_minor": amount, "unit_minor": units})
     return list(rows.values())
 
 
 def record_promotions_for_orders(orders) -> None:
-    """For orders' ingest: record the promotions of newly created orders (one call per page)."""
+    """For orders' ingest: record the promotions of newly created orders, a page at a time (they
+    have none yet, so rows are inserted in bulk: a few queries per page, not per order)."""
+    orders = [order for order in orders if order.promotions]
+    if not orders:
+        return
+    # An order recorded already (a replayed page) is brought up to date row by row.
+    known = set(OrderPromotion.objects.filter(order__in=orders).values_list("order_id", flat=True))
     for order in orders:
-        if order.promotions:
+        if order.pk in known:
             record_order_promotions(order)
+    orders = [order for order in orders if order.pk not in known]
+    if not orders:
+        return
+    by_shop: dict = {}
+    rows: dict[int, dict[str, OrderPromotion]] = {}
+    new_rows = []
+    for order in orders:
+        if order.shop_id not in by_shop:
+            by_shop[order.shop_id] = _discount_ids(order.shop_id)
+        ours, codes = by_shop[order.shop_id]
+        rows[order.pk] = {}
+        for promo in order.promotions:
+            pid = str(promo.get("promotion_id") or "")
+            if pid and pid not in rows[order.pk]:
+                row = OrderPromotion(order=order, promotion_id=pid, **_promotion_fields(promo, order.currency, ours,
+                                                                                       codes))
+                rows[order.pk][pid] = row
+                new_rows.append(row)
+    OrderPromotion.objects.bulk_create(new_rows)
+    currency = {order.pk: order.currency for order in orders}
+    allocations = []
+    for item in OrderItem.objects.filter(order_id__in=list(rows)).only("pk", "order_id", "quantity", "promotions"):
+        for row, amount, units in _line_allocations(item, rows[item.order_id], currency[item.order_id]):
+            allocations.append(LineAllocation(promotion=row, item=item, amount_minor=amount, unit_minor=units))
+    LineAllocation.objects.bulk_create(allocations)
 
 
 def pull_meta_allocations(order, *, client=None) -> int:
