@@ -127,6 +127,51 @@ def staff_client(staff_user):
     return login(Client(), staff_user)
 
 
+# --- the admin -----------------------------------------------------------------------------------
+
+
+def _field_data(bound, data: dict) -> None:
+    from django import forms
+
+    value = bound.value()
+    widget = bound.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        for i, part in enumerate(widget.decompress(value)):
+            data[f"{bound.html_name}_{i}"] = "" if part is None else part
+    elif isinstance(bound.field, forms.BooleanField):
+        if value:
+            data[bound.html_name] = "on"
+    elif isinstance(value, list | tuple):
+        data[bound.html_name] = [str(v) for v in value]
+    else:
+        data[bound.html_name] = "" if value is None else value
+
+
+@pytest.fixture
+def admin_form():
+    """admin_form(response, **changes) -> POST data: what an admin add/change page shows, as the
+    browser would send it back (the form, its inlines' management forms and rows), with
+    `changes` (by field name, prefixed for inline rows, e.g. memberships-0-role) applied."""
+
+    def build(response, **changes) -> dict:
+        data: dict = {}
+        form = response.context["adminform"].form
+        for name in form.fields:
+            _field_data(form[name], data)
+        for inline in response.context["inline_admin_formsets"]:
+            formset = inline.formset
+            management = formset.management_form
+            for name in management.fields:
+                data[management[name].html_name] = management[name].value()
+            for row in formset.forms:
+                for name in row.fields:
+                    _field_data(row[name], data)
+        data.update(changes)
+        return data
+
+    return build
+
+
 # --- seller pages: the routes, and "a GET writes no row" ------------------------------------------
 
 

@@ -1,5 +1,13 @@
+"""Staff see every promotion row. They change a shop's discounts and where they are managed
+through the same forms' rules and services as sellers (kernel.admin.ServiceAdminMixin): a
+change is queued for Meta and written to the audit trail with the staff member as the actor.
+Uploads and an order's promotions are the system's records: read-only."""
+
 from django.contrib import admin
 
+from kernel.admin import ReadOnlyAdminMixin, ServiceAdminMixin
+from promotions import services
+from promotions.forms import DiscountForm
 from promotions.models import (
     Discount,
     LineAllocation,
@@ -11,27 +19,55 @@ from promotions.models import (
 
 
 @admin.register(PromotionSettings)
-class PromotionSettingsAdmin(admin.ModelAdmin):
+class PromotionSettingsAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("shop", "source", "meta_feed_id", "last_sync_at", "last_error")
     list_select_related = ("shop",)
     list_filter = ("source",)
     search_fields = ("shop__name", "meta_feed_id")
-    readonly_fields = ("meta_feed_id", "feed_catalog_id", "last_upload_hash", "last_sync_at")
+    service_fields = ("source",)
+
+    def has_add_permission(self, request):
+        return False  # made with the shop
+
+    def save_through_service(self, request, obj, values, form):
+        if "source" not in values:
+            return obj
+        return services.set_source(obj.shop, values["source"], actor=request.user)
 
 
 @admin.register(Discount)
-class DiscountAdmin(admin.ModelAdmin):
+class DiscountAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """A discount as its seller edits it (the seller's form and its rules, in the shop's
+    currency); sellers create them, staff correct them."""
+
     list_display = ("title", "shop", "kind", "level", "starts_at", "ends_at", "sync_state")
     list_select_related = ("shop",)
     list_filter = ("kind", "sync_state")
     search_fields = ("title", "offer_id", "coupon_code", "shop__name")
-    raw_id_fields = ("shop", "product_set", "upload")
-    filter_horizontal = ()
-    readonly_fields = ("offer_id", "sync_errors", "synced_at", "ended_at")
+    readonly_fields = ("shop", "offer_id", "sync_state", "sync_errors", "synced_at", "ended_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields  # the seller's form says what is edited
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        shop = obj.shop
+
+        class Form(DiscountForm):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, shop=shop, **kw)
+
+        return Form
+
+    def save_through_service(self, request, obj, values, form):
+        return services.save_discount(obj.shop, obj.pk, values=form.values(), product_ids=form.product_ids(),
+                                      actor=request.user)
 
 
 @admin.register(OfferUpload)
-class OfferUploadAdmin(admin.ModelAdmin):
+class OfferUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "shop", "meta_upload_id", "status", "rows", "error_count", "created_at")
     list_select_related = ("shop",)
     list_filter = ("status",)
@@ -53,7 +89,7 @@ class MetaAllocationInline(admin.TabularInline):
 
 
 @admin.register(OrderPromotion)
-class OrderPromotionAdmin(admin.ModelAdmin):
+class OrderPromotionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("promotion_id", "order", "campaign_name", "sponsor", "granularity", "target_type",
                     "applied_minor", "currency")
     list_filter = ("sponsor", "granularity", "target_type")

@@ -1,9 +1,16 @@
+"""Staff see every shop, connection and issue. They change shops and their people through the
+same services as sellers (kernel.admin.ServiceAdminMixin): the profile, the roles and the rule
+that a shop keeps an owner, each change in the audit trail with the staff member as the actor.
+Connections, issues, connect attempts and the audit trail are the system's records."""
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ReadOnlyAdminMixin
+from kernel.admin import ReadOnlyAdminMixin, ServiceAdminMixin
 from shops import services
 from shops.models import AuditEvent, ConnectAttempt, Membership, MetaConnection, Shop, ShopIssue
 
@@ -16,10 +23,56 @@ CONNECTION_READONLY = [
 ]
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """The shop's people as staff edit them: refused when the shop would lose its last owner."""
+
+    def clean(self):
+        super().clean()
+        if self.instance.pk is None or any(self.errors):
+            return
+        removed, demoted, added = [], [], 0
+        for form in self.forms:
+            member, role = form.instance, form.cleaned_data.get("role")
+            if not form.cleaned_data:
+                continue
+            if form.cleaned_data.get("DELETE") and member.pk:
+                removed.append(member.pk)
+            elif member.pk and role != Membership.Role.OWNER:
+                demoted.append(member.pk)
+            elif not member.pk and role == Membership.Role.OWNER:
+                added += 1
+        if services.owners_after(self.instance, removed=removed, demoted=demoted, added=added) == 0:
+            raise ValidationError(services.LAST_OWNER)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["created_at"]
+
+
+def save_members(request, shop, formset) -> None:
+    """The inline's changes through the member services (the admin's own formset save never runs);
+    the formset's lists of what changed feed the admin's history message."""
+    for form in formset.deleted_forms:
+        if form.instance.pk:
+            formset.deleted_objects.append(form.instance)
+            services.remove_member(shop, form.instance.pk, actor=request.user)
+    for form in formset.forms:
+        if form in formset.deleted_forms or not form.has_changed() or not form.cleaned_data:
+            continue
+        member = form.instance
+        if member.pk:
+            member = services.change_role(shop, member.pk, role=form.cleaned_data["role"], actor=request.user)
+            formset.changed_objects.append((member, form.changed_data))
+        else:
+            member, _created = services.add_member(shop, user=form.cleaned_data["user"],
+                                                   role=form.cleaned_data["role"], actor=request.user)
+            formset.new_objects.append(member)
 
 
 class MetaConnectionInline(admin.StackedInline):
@@ -97,7 +150,7 @@ def check_now(modeladmin, request, queryset):
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["name", "country", "currency", "connection_status", "open_issues", "external_business_id", "created_at"]
     list_filter = [HealthFilter, "meta_connection__status", "country", "currency"]
     search_fields = ["name", "external_business_id", "meta_connection__catalog_id", "meta_connection__commerce_merchant_settings_id", "memberships__user__email"]
@@ -106,15 +159,22 @@ class ShopAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [MetaConnectionInline, MembershipInline, OpenIssueInline]
     actions = [check_now]
+    service_fields = services.PROFILE_FIELDS
+    owner_field = None
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
             _open_issues=Count("issues", filter=Q(issues__resolved_at__isnull=True), distinct=True))
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change:  # after the inlines: a connection entered here is kept
-            services.add_shop_rows(form.instance)
+    def save_through_service(self, request, obj, values, form):
+        if obj._state.adding:
+            return services.create_shop(actor=request.user, **values)
+        return services.update_shop_profile(obj, values=values, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # the connection and issue inlines are read-only: only the people change here
+        if formset.model is Membership:
+            save_members(request, form.instance, formset)
 
     @admin.display(description=_("Meta connection"))
     def connection_status(self, obj):
@@ -186,13 +246,49 @@ class ConnectAttemptAdmin(admin.ModelAdmin):
         return False
 
 
+class MembershipForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        member = self.instance
+        if member.pk and data.get("role") and data["role"] != Membership.Role.OWNER:
+            if services.owners_after(member.shop, demoted=[member.pk]) == 0:
+                self.add_error("role", services.LAST_OWNER)
+        return data
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["user", "shop", "role", "created_at"]
     list_filter = ["role"]
     list_select_related = ["user", "shop"]
     search_fields = ["user__email", "user__username", "shop__name"]
     raw_id_fields = ["user", "shop"]
+    form = MembershipForm
+    service_fields = ("user", "role")
+
+    def get_readonly_fields(self, request, obj=None):
+        names = super().get_readonly_fields(request, obj)
+        return [*names, "user"] if obj is not None else names
+
+    def save_through_service(self, request, obj, values, form):
+        if obj._state.adding:
+            membership, _created = services.add_member(obj.shop, user=values["user"], role=values["role"],
+                                                       actor=request.user)
+            return membership
+        return services.change_role(obj.shop, obj.pk, role=values.get("role", obj.role), actor=request.user)
+
+    def delete_through_service(self, request, obj):
+        services.remove_member(obj.shop, obj.pk, actor=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        by_shop: dict = {}
+        for member in objs:
+            by_shop.setdefault(member.shop, []).append(member)
+        for shop, members in by_shop.items():
+            if services.owners_after(shop, removed=[m.pk for m in members]) == 0:
+                protected = [*protected, f"{shop}: {services.LAST_OWNER}"]
+        return deleted, counts, perms, protected
 
 
 @admin.register(AuditEvent)

@@ -25,12 +25,14 @@ PROFILE_FIELDS = ("name", "storefront_url", "country", "currency", "timezone", "
 
 
 @transaction.atomic
-def create_shop(*, owner, **profile) -> Shop:
-    """A new shop with its owner (who is the actor) and an empty Meta connection."""
+def create_shop(*, owner=None, actor=None, **profile) -> Shop:
+    """A new shop with its owner (the actor, unless staff made it: `actor`) and an empty Meta
+    connection. Staff may create a shop without an owner and add its people afterwards."""
     shop = Shop.objects.create(**profile)
-    Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(user=owner, shop=shop, role=Membership.Role.OWNER)
     add_shop_rows(shop)
-    audit.record(shop, owner, "shop.create", target=shop, changes=profile)
+    audit.record(shop, actor or owner, "shop.create", target=shop, changes=profile)
     return shop
 
 
@@ -75,24 +77,39 @@ class MembershipError(Exception):
     pass
 
 
+#: The one rule about roles: a shop that has an owner keeps one.
+LAST_OWNER = _("A shop must keep at least one owner.")
+
+
 def _keeps_an_owner(shop: Shop, membership: Membership) -> bool:
     return shop.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists()
 
 
+def owners_after(shop: Shop, *, removed=(), demoted=(), added: int = 0) -> int | None:
+    """How many owners the shop keeps after removing the memberships `removed`, demoting `demoted`
+    and adding `added` owners; None when it has no owner today (a shop staff made, still empty),
+    where the rule does not apply yet. Forms check it before the services refuse."""
+    owners = set(shop.memberships.filter(role=Membership.Role.OWNER).values_list("pk", flat=True))
+    if not owners:
+        return None
+    return len(owners - set(removed) - set(demoted)) + added
+
+
 @transaction.atomic
-def add_member(shop: Shop, *, email: str, role: str, actor=None) -> tuple[Membership, bool]:
-    """Give the user with this e-mail a role in the shop, creating the user with a random
-    password if none exists (they choose their own through the invitation's reset link).
-    Returns (membership, created)."""
+def add_member(shop: Shop, *, email: str = "", role: str, user=None, actor=None) -> tuple[Membership, bool]:
+    """Give a user (`user`, or the one with this e-mail) a role in the shop, creating the user
+    with a random password if none exists (they choose their own through the invitation's reset
+    link). Returns (membership, created)."""
     User = get_user_model()
-    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        user = User.objects.filter(email__iexact=email).order_by("pk").first()
     if user is None:
         user = User.objects.create_user(
             username=_free_username(User, email.lower()), email=email.lower(), password=secrets.token_urlsafe(32)
         )
     membership, created = Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
     if created:
-        audit.record(shop, actor, "member.add", target=membership, summary=user.email,
+        audit.record(shop, actor, "member.add", target=membership, summary=user.email or user.get_username(),
                      changes={"user": user.pk, "role": role})
     elif membership.role != role:
         change_role(shop, membership.pk, role=role, actor=actor)
@@ -106,7 +123,7 @@ def change_role(shop: Shop, membership_id: int, *, role: str, actor=None) -> Mem
     if membership.role == role:
         return membership
     if membership.is_owner and not _keeps_an_owner(shop, membership):
-        raise MembershipError(_("A shop must keep at least one owner."))
+        raise MembershipError(LAST_OWNER)
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
@@ -119,7 +136,7 @@ def change_role(shop: Shop, membership_id: int, *, role: str, actor=None) -> Mem
 def remove_member(shop: Shop, membership_id: int, *, actor=None) -> None:
     membership = shop.memberships.select_for_update().select_related("user").get(pk=membership_id)
     if membership.is_owner and not _keeps_an_owner(shop, membership):
-        raise MembershipError(_("A shop must keep at least one owner."))
+        raise MembershipError(LAST_OWNER)
     audit.record(shop, actor, "member.remove", target=membership,
                  summary=membership.user.email or membership.user.username,
                  changes={"user": membership.user_id, "role": membership.role})

@@ -38,6 +38,9 @@ def sync_now(shop, *, user) -> str:
         return "running"
     from django_q.tasks import async_task
 
+    from shops import audit
+
+    audit.record(shop, user, "catalog.sync", summary="sync requested")
     transaction.on_commit(lambda: async_task("catalog.tasks.sync_changes", shop.pk, SyncRun.Trigger.SELLER,
                                              user_id=user.pk, group="catalog.sync_changes"), robust=True)
     return "queued"

@@ -54,6 +54,9 @@ def test_sync_now_queues_a_sync_for_writers_only(client, alice, bob, shop_a, dja
     assert response.status_code == 302
     assert queued == [(("catalog.tasks.sync_changes", shop_a.pk, "seller"),
                        {"user_id": alice.pk, "group": "catalog.sync_changes"})]
+    from shops.models import AuditEvent
+
+    assert AuditEvent.objects.get(shop=shop_a, action="catalog.sync").actor_label == alice.username
 
 
 def test_an_unconnected_shop_says_what_to_do(client, alice, shop_a):
