@@ -1,22 +1,19 @@
-"""Forms of the catalog pages. `ProductForm` also validates every CSV import row, so a product
-is checked by the same rules whichever way it arrives."""
+"""The product form. `ProductForm` also validates every CSV import row, so a product is checked
+by the same rules whichever way it arrives."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog import constants as c
 from catalog import validators
-from catalog.issues import describe_code
-from catalog.models import Product, ProductSet
+from catalog.models import Product
 from catalog.services import CONTENT_FIELDS
-from catalog.sets import SET_FIELDS
 from kernel.forms import MoneyField
 from kernel.money import Money, currency_exponent
 
@@ -238,162 +235,6 @@ class ProductForm(forms.ModelForm):
 def _to_minute(value):
     # Meta's effective dates have minute precision; storing more would never round-trip.
     return value.replace(second=0, microsecond=0) if value else value
-
-
-class ProductFilterForm(forms.Form):
-    SYNC_CHOICES = [
-        ("", gettext_lazy("Any sync state")),
-        ("pending", gettext_lazy("Waiting to sync")),
-        ("synced", gettext_lazy("Synced")),
-        ("never", gettext_lazy("Not yet on Meta")),
-    ]
-    STATUS_CHOICES = [("", gettext_lazy("Active and archived")), *Product.Status.choices]
-
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200,
-                        widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("Title, retailer id or brand")}))
-    availability = forms.ChoiceField(label=gettext_lazy("Availability"), required=False,
-                                     choices=[("", gettext_lazy("Any availability")), *c.Availability.choices])
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=STATUS_CHOICES)
-    sync = forms.ChoiceField(label=gettext_lazy("Sync"), required=False, choices=SYNC_CHOICES)
-    issue = forms.ChoiceField(label=gettext_lazy("Issues"), required=False)
-    group = forms.CharField(required=False, max_length=c.ITEM_GROUP_ID_MAX, widget=forms.HiddenInput)
-
-    def __init__(self, *args, issue_codes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["issue"].choices = [
-            ("", gettext_lazy("With or without issues")),
-            ("any", gettext_lazy("With open issues")),
-            ("none", gettext_lazy("Without issues")),
-            *[(code, describe_code(code)) for code in issue_codes],
-        ]
-
-    def filters(self) -> dict:
-        """The valid filters; an invalid one (e.g. an issue code resolved meanwhile) is dropped."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v}
-
-
-class BulkActionForm(forms.Form):
-    ACTIONS = [
-        ("archive", gettext_lazy("Archive (hide from shops)")),
-        ("unarchive", gettext_lazy("Make active again")),
-        ("set_availability", gettext_lazy("Set availability")),
-        ("add_to_set", gettext_lazy("Add to product set")),
-        ("remove_from_set", gettext_lazy("Remove from product set")),
-    ]
-    action = forms.ChoiceField(label=gettext_lazy("With the selected products"), choices=ACTIONS)
-    products = forms.ModelMultipleChoiceField(queryset=Product.objects.none(),
-                                              error_messages={"required": gettext_lazy("Select at least one product.")})
-    availability = forms.ChoiceField(label=gettext_lazy("Availability"), required=False,
-                                     choices=[("", gettext_lazy("Availability…")), *c.Availability.choices])
-    product_set = forms.ModelChoiceField(label=gettext_lazy("Product set"), required=False,
-                                         queryset=ProductSet.objects.none())
-
-    def __init__(self, *args, shop, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["products"].queryset = Product.objects.live().filter(shop=shop)
-        self.fields["product_set"].queryset = ProductSet.objects.live().filter(shop=shop,
-                                                                               kind=ProductSet.Kind.PICKED)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("action") == "set_availability" and not data.get("availability"):
-            self.add_error("availability", _("Choose the availability to set."))
-        if data.get("action") in ("add_to_set", "remove_from_set") and not data.get("product_set"):
-            self.add_error("product_set", _("Choose a product set."))
-        return data
-
-
-class ProductSetForm(forms.ModelForm):
-    price_min = MoneyField(label=gettext_lazy("Price from"), currency="USD", required=False)
-    price_max = MoneyField(label=gettext_lazy("Price up to"), currency="USD", required=False)
-    retailer_ids = forms.CharField(
-        label=gettext_lazy("Retailer ids"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("One per line or comma separated. You can also add products from the product list."),
-    )
-
-    class Meta:
-        model = ProductSet
-        fields = ["name", "kind", "label", "brand", "product_type"]
-        widgets = {"kind": forms.RadioSelect, "product_type": forms.TextInput}
-
-    def __init__(self, *args, shop, readonly: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.shop = shop
-        self.picked_products: list[Product] | None = None
-        for name, minor in (("price_min", self.instance.price_min_minor), ("price_max", self.instance.price_max_minor)):
-            self.fields[name].currency = shop.currency
-            self.fields[name].help_text = price_help(shop.currency)
-            if minor is not None:
-                self.initial[name] = Money(minor, shop.currency)
-        if self.instance.pk and self.instance.kind == ProductSet.Kind.PICKED:
-            self.initial["retailer_ids"] = "\n".join(
-                self.instance.products.order_by("retailer_id").values_list("retailer_id", flat=True))
-        if readonly:
-            for field in self.fields.values():
-                field.disabled = True
-
-    def clean_retailer_ids(self):
-        ids = validators.split_list(self.cleaned_data["retailer_ids"])
-        found = {p.retailer_id: p for p in Product.objects.live().filter(shop=self.shop, retailer_id__in=ids)}
-        unknown = [i for i in ids if i not in found]
-        if unknown:
-            raise forms.ValidationError(_("No product has these retailer ids: %(ids)s") % {
-                "ids": ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")})
-        self.picked_products = [found[i] for i in ids]
-        return ids
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        if kind == ProductSet.Kind.LABEL and not data.get("label"):
-            self.add_error("label", _("Enter the label the products carry."))
-        if kind == ProductSet.Kind.RULES:
-            if not any(data.get(n) for n in ("brand", "product_type")) and data.get("price_min") is None \
-                    and data.get("price_max") is None:
-                self.add_error(None, _("Give at least one rule: a brand, a product type or a price range."))
-        low, high = data.get("price_min"), data.get("price_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("price_max", _("The upper price must not be below the lower one."))
-        return data
-
-    def values(self) -> dict:
-        """The valid set as plain values for `sets.save_product_set` (prices in minor units)."""
-        return {name: getattr(self.instance, name) for name in SET_FIELDS}
-
-    def picked_ids(self) -> list[int] | None:
-        """The ids of the products listed for a picked set (None when the field was not given)."""
-        return None if self.picked_products is None else [p.pk for p in self.picked_products]
-
-    def _post_clean(self):
-        self.instance.shop = self.shop
-        low, high = self.cleaned_data.get("price_min"), self.cleaned_data.get("price_max")
-        self.instance.price_min_minor = low.minor if low is not None else None
-        self.instance.price_max_minor = high.minor if high is not None else None
-        super()._post_clean()
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"),
-                           help_text=gettext_lazy("UTF-8 CSV with a header row; Meta's feed column names work."))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = getattr(settings, "CATALOG_IMPORT_MAX_BYTES", 25 * 1024 * 1024)
-        if upload.size > limit:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it into smaller files.")
-                                        % {"mb": limit // (1024 * 1024)})
-        raw = upload.read()
-        try:
-            self.text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The file is not UTF-8 text. In your spreadsheet, save it as "
-                                          "“CSV UTF-8” and upload it again."))
-        if not self.text.strip():
-            raise forms.ValidationError(_("The file is empty."))
-        return upload
 
 
 def product_form_data(product: Product) -> dict:
