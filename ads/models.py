@@ -1,0 +1,46 @@
+"""Server events for the Conversions API: one row per event, queued when the storefront (or an
+order) reports it, sent to Meta in batches, with its delivery state for sellers and staff."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServerEvent(models.Model):
+    """One event as Meta receives it at `POST /{pixel_id}/events` (`payload`: customer
+    information already normalised and hashed, `ads.capi.userdata`). Unique per shop by event
+    name and id (`ads.capi.event_ids`), so a second report of the same event (a repeated order,
+    an update of it) queues nothing; the id is also what Meta deduplicates a resend on, so a
+    batch sent again after a crash counts once at Meta."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENT = "sent", _("Sent to Meta")
+        REJECTED = "rejected", _("Refused by Meta")
+        EXPIRED = "expired", _("Too old to send")
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="server_events")
+    event_name = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=100)
+    event_time = models.DateTimeField()
+    action_source = models.CharField(max_length=20, default="website")
+    payload = models.JSONField()
+    #: customer-information values left out, {key: why} (shown in match quality)
+    dropped_keys = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    #: Meta's message for a refused event, or why it was not sent
+    message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    #: the send that took the event (written before the call; a crash leaves it for the next send)
+    batch_key = models.CharField(max_length=40, blank=True)
+    test_event_code = models.CharField(max_length=40, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "event_name", "event_id"], name="ads_event_once")]
+        indexes = [models.Index(fields=["shop", "state", "id"], name="ads_event_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.event_id}"
