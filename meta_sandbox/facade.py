@@ -34,6 +34,8 @@ __all__ = [
     # orders: the buyer and Meta
     "register_order_app", "has_orders", "count_orders", "place_orders", "list_orders", "order_state",
     "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
+    # the pixel: the buyer's browser and Events Manager
+    "fire_browser_event", "received_events",
     # the demo
     "seed_demo",
 ]
@@ -212,6 +214,22 @@ def set_orders_removed(removed: bool = True) -> dict:
 
 
 # --- the demo --------------------------------------------------------------------------------------------
+
+
+def fire_browser_event(pixel_id: str, *, event_name: str, event_id: str = "", custom_data: dict | None = None,
+                       event_source_url: str = "") -> dict:
+    """The storefront's browser pixel sends an event (`fbq('track', …, {eventID})`)."""
+    from .actions import pixel
+
+    return pixel.fire_browser_event(pixel_id, event_name=event_name, event_id=event_id, custom_data=custom_data,
+                                    event_source_url=event_source_url)
+
+
+def received_events(pixel_id: str) -> list[dict]:
+    """What Meta kept for the pixel after deduplicating browser and server copies."""
+    from .actions import pixel
+
+    return pixel.received_events(pixel_id)
 
 
 def seed_demo(shops, stdout=None) -> None:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import storefront_api, views
 
 shop_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("webhooks/", include("graph.urls")),
+    path("api/storefront/v1/events", storefront_api.events, name="storefront_api_events"),
+    path("api/storefront/v1/orders", storefront_api.orders, name="storefront_api_orders"),
     path("admin/", admin.site.urls),
 ]
 

@@ -95,3 +95,12 @@ class MembershipActionForm(forms.Form):
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = shop.memberships.select_related("user")
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60,
+                           help_text=_("Where the key is used, e.g. “Storefront server”."))
+
+
+class ApiKeyRevokeForm(forms.Form):
+    key = forms.IntegerField(widget=forms.HiddenInput)

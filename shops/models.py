@@ -259,3 +259,29 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label}: {self.action} {self.target_type}#{self.target_id}"
+
+
+class ApiKey(models.Model):
+    """A key the shop's storefront uses for the storefront API (events, website orders). Only a
+    hash is stored: the key is shown once, when it is made (`shops.api_keys`)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=60)
+    #: the key's first characters, shown in lists so a seller can tell keys apart
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

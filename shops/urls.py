@@ -7,6 +7,7 @@ urlpatterns = [
     path("issues/", views.issues, name="issues"),
     path("issues/check/", views.check_now, name="check_now"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/api-keys/", views.api_keys, name="api_keys"),
     path("members/", views.members, name="members"),
     path("members/role/", views.change_role, name="change_role"),
     path("members/resend/", views.resend_invitation, name="resend_invitation"),

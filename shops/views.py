@@ -178,3 +178,33 @@ def remove_member(request, shop, membership_id):
     else:
         messages.success(request, _("Member removed."))
     return redirect("shops:members", shop_id=shop.pk)
+
+
+@shop_view
+def api_keys(request, shop):
+    """Storefront API keys: make one (shown once, on this answer only), revoke one."""
+    from shops import api_keys as keys
+    from shops.forms import ApiKeyForm, ApiKeyRevokeForm
+    from shops.models import ApiKey
+
+    form, new_key = ApiKeyForm(), ""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            revoke = ApiKeyRevokeForm(request.POST)
+            if revoke.is_valid():
+                key = get_for_shop(ApiKey, shop, pk=revoke.cleaned_data["key"])
+                keys.revoke_key(shop, key.pk, actor=request.user)
+                messages.success(request, _("The key “%(name)s” is revoked: requests with it now get 401.")
+                                 % {"name": key.name})
+            return redirect("shops:api_keys", shop_id=shop.pk)
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            _key, new_key = keys.create_key(shop, name=form.cleaned_data["name"], actor=request.user)
+            form = ApiKeyForm()
+    response = render(request, "shops/api_keys.html", {
+        "shop": shop, "form": form, "new_key": new_key,
+        "keys": ApiKey.objects.filter(shop=shop).select_related("created_by"),
+    })
+    if new_key:
+        response["Cache-Control"] = "no-store"  # the key is on this page once: no copy in any cache
+    return response

@@ -36,6 +36,8 @@ class Order(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.META)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     meta_order_id = models.CharField(_("Meta order id"), max_length=64, blank=True)
+    #: the storefront's own order id (website orders reported through the storefront API)
+    website_order_id = models.CharField(_("website order id"), max_length=64, blank=True)
     reference = models.CharField(_("order reference"), max_length=32, default=new_reference, editable=False)
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
     is_test_order = models.BooleanField(default=False)
@@ -87,6 +89,8 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["shop", "meta_order_id"], condition=~Q(meta_order_id=""),
                                     name="orders_order_uniq_meta_id"),
             models.UniqueConstraint(fields=["shop", "reference"], name="orders_order_uniq_reference"),
+            models.UniqueConstraint(fields=["shop", "website_order_id"], condition=~Q(website_order_id=""),
+                                    name="orders_order_uniq_website_id"),
         ]
         indexes = [
             models.Index(fields=["shop", "-id"], name="orders_order_shop"),
