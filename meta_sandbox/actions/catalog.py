@@ -175,15 +175,20 @@ def set_catalog_diagnostics(catalog_id: str, groups) -> list[dict]:
         kind = group.get("type", "ATTRIBUTES_MISSING")
         if kind not in DIAGNOSTIC_TYPES:
             raise ControlError(f"type must be one of {', '.join(DIAGNOSTIC_TYPES)}")
+        code = group.get("error_code")
+        # Meta's ProductCatalogDiagnosticGroup.error_code is an int (the v26 SDK's field types).
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+            raise ControlError("error_code must be an integer (Meta's numeric code)")
         normalised.append({"type": kind, "title": group.get("title") or kind.replace("_", " ").capitalize(),
-                           "subtitle": group.get("subtitle", ""), "error_code": group.get("error_code") or kind,
+                           "subtitle": group.get("subtitle", ""),
                            "severity": group.get("severity", "MUST_FIX"),
                            "affected_entity": group.get("affected_entity", "product_catalog"),
                            "affected_channels": group.get("affected_channels", ["shops"]),
                            "affected_features": group.get("affected_features", []),
                            "number_of_affected_items": int(group.get("number_of_affected_items", 0)),
                            "number_of_affected_entities": int(group.get("number_of_affected_entities", 1)),
-                           "diagnostics": group.get("diagnostics", [])})
+                           "diagnostics": group.get("diagnostics", []),
+                           **({"error_code": code} if code is not None else {})})
     current = _switch()
     current["diagnostics"] = {**current.get("diagnostics", {}), catalog.gid: normalised}
     _save(current)
