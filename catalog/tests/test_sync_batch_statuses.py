@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from catalog import sync
-from catalog.payloads import FAST_FIELDS
 from catalog.models import CatalogBatch, Product, ProductIssue, SyncRun
+from catalog.payloads import FAST_FIELDS
 from catalog.sync.results import batch_state
 from catalog.tests.factories import make_product
 from catalog.tests.syncing import batch_calls, connect, decode

@@ -12,9 +12,9 @@ from ..catalog.products import check_filter
 from .common import (
     APPLICATION_TYPES,
     COUPON_RE,
+    GRANULARITIES,
     MAX_COUPON_CODES,
     MAX_PUBLIC_CODE_LENGTH,
-    GRANULARITIES,
     PREREQUISITES,
     SELECTIONS,
     SHIPPING_OPTIONS,
