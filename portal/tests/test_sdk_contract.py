@@ -24,6 +24,7 @@ from django.conf import settings
 from facebook_business.adobjects.commercemerchantsettings import CommerceMerchantSettings
 from facebook_business.adobjects.productcatalog import ProductCatalog
 from facebook_business.adobjects.productfeed import ProductFeed
+from facebook_business.adobjects.productfeedupload import ProductFeedUpload
 from facebook_business.adobjects.productset import ProductSet
 from facebook_business.api import FacebookAdsApi, FacebookRequest
 from facebook_business.exceptions import FacebookRequestError
@@ -110,6 +111,15 @@ def test_offer_feeds_and_uploads(sdk, tmp_path):
     uploads = list(feed.get_uploads(fields=["id", "end_time", "num_persisted_items", "error_count"]))
     assert uploads[0]["id"] == upload["id"] and uploads[0]["num_persisted_items"] == 1
     assert [f["id"] for f in catalog.get_product_feeds()] == [feed["id"]]
+    # Meta's rule: coupon_codes and public_coupon_code never together; the row is refused.
+    csv.write_text("offer_id,title,value_type,percent_off,application_type,target_type,target_granularity,"
+                   "target_selection,start_date_time,coupon_codes,public_coupon_code\n"
+                   'o-2,5% off,PERCENTAGE,5,BUYER_APPLIED,LINE_ITEM,ORDER_LEVEL,ALL_CATALOG_PRODUCTS,1767225600,'
+                   '"[""A5""]",A5\n')
+    bad = ProductFeedUpload(feed.create_upload(params={"file": str(csv), "update_only": True})["id"], api=api)
+    assert bad.api_get(fields=["error_count", "num_persisted_items"])["error_count"] == 1
+    [error] = bad.get_errors(fields=["severity", "column_name", "description"], params={"error_priority": "HIGH"})
+    assert (error["severity"], error["column_name"]) == ("fatal", "public_coupon_code")
 
 
 def test_cms_reads_on_v26(sdk):
@@ -128,12 +138,26 @@ def test_cms_reads_on_v26(sdk):
     assert caught.value.api_error_code() == 100 and "nonexisting field (cta)" in caught.value.api_error_message()
 
 
-def test_fbe_installs(sdk):
+def test_tokens_and_fbe_installs(sdk):
     api, shop = sdk
+    token = shop.connection.access_token
+    me = api.call("GET", ("me",)).json()
+    app_session = FacebookSession(access_token=f"{settings.META_APP_ID}|{settings.META_APP_SECRET}")
+    app_session.GRAPH = shop.sandbox.base_url
+    debug = FacebookAdsApi(app_session, api_version="v26.0").call("GET", ("debug_token",),
+                                                                   params={"input_token": token}).json()["data"]
+    assert debug["is_valid"] is True and debug["user_id"] == me["id"] and "catalog_management" in debug["scopes"]
     body = api.call("GET", ("fbe_business", "fbe_installs"),
                     params={"fbe_external_business_id": shop.shop.external_business_id}).json()
     [install] = body["data"]
     assert install["catalog_id"] == shop.catalog_id and install["commerce_merchant_settings_id"] == shop.cms
+    # The seller disconnects: the install's token is then refused (190/458).
+    assert api.call("DELETE", ("fbe_business", "fbe_installs"),
+                    params={"fbe_external_business_id": shop.shop.external_business_id}).json() == {"success": True}
+    with pytest.raises(FacebookRequestError) as caught:
+        api.call("GET", ("me",))
+    assert (caught.value.api_error_code(), caught.value.api_error_subcode()) == (190, 458)
+    app_session.requests.close()
 
 
 def test_the_v25_order_flow(sdk):
@@ -165,6 +189,22 @@ def test_the_v25_order_flow(sdk):
     assert returns["data"] == [{"id": return_id, "return_status": "REQUESTED",
                                 "item_return_quantities": [{"key": item["id"], "value": 1}],
                                 "item_return_reasons": [{"key": item["id"], "value": "TOO_SMALL"}]}]
+    accepted = api.call("POST", (return_id, "update_return"), params={
+        "idempotency_key": "sdk-ret-1", "update_event": "ACCEPT_RETURN", "merchant_return_id": "RMA-1"}, **v25)
+    assert accepted.json() == {"success": True}
+    refunded = api.call("POST", (placed["id"], "refunds"), params={
+        "idempotency_key": "sdk-ref-1", "reason_code": "REFUND_FOR_RETURN", "return_id": return_id,
+        "items": [{"item_id": item["id"], "item_refund_quantity": 1}]}, **v25).json()
+    assert refunded == {"success": True}
+    refunds = api.call("GET", (placed["id"], "refunds"), params={"fields": "id,refund_reason,return_id"}, **v25)
+    assert refunds.json()["data"][0]["return_id"] == return_id
+    other = shop.place()
+    api.call("POST", (shop.cms, "acknowledge_orders"), params={
+        "idempotency_key": "sdk-ack-2", "orders": [{"id": other["id"], "merchant_order_reference": "SDK-2"}]}, **v25)
+    cancelled = api.call("POST", (other["id"], "cancellations"), params={
+        "idempotency_key": "sdk-cancel-1", "cancel_reason": {"reason_code": "OUT_OF_STOCK"}}, **v25).json()
+    assert cancelled == {"success": True}
+    assert shop.meta(other["id"])["state"] == "COMPLETED"
     # On v26 the order endpoints are gone (code 12), as Meta says.
     with pytest.raises(FacebookRequestError) as caught:
         cms.get_commerce_orders()
