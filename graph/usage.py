@@ -167,16 +167,22 @@ def usage_pressure(
 ) -> float:
     """Highest usage percentage (0-100+) that applies to work of ``buc_type``.
 
-    Takes the stored usage dict or anything with a ``usage`` attribute (a MetaConnection). The
-    app's platform figures always count; BUC figures count for the given type (all types when
-    None). A BUC entry that still has an ``estimated_time_to_regain_access`` counts as 100.
-    Readings older than ``max_age`` are ignored: Meta's windows roll, so old figures mean little.
+    Takes the stored usage dict or anything with a ``usage`` attribute (a MetaConnection). BUC
+    figures count for the given type (all types when None). A BUC entry that still has an
+    ``estimated_time_to_regain_access`` counts as 100. The app's platform figures count too,
+    except for a type Meta reports BUC figures for: Meta's rate-limiting page says system-user
+    and page tokens are under BUC limits, and "if both ... can be applied to a request, BUC rate
+    limits will be applied" (the sandbox then sends no X-App-Usage on those calls; the app figure
+    kept from other calls says nothing about them). Readings older than ``max_age`` are ignored:
+    Meta's windows roll, so old figures mean little.
     """
     usage = getattr(usage_or_connection, "usage", usage_or_connection) or {}
     now = now or timezone.now()
     values: list[float] = [0.0]
     app = usage.get("app") or {}
-    if _fresh(app, now, max_age):
+    typed = (usage.get("buc") or {}).get(buc_type) if buc_type is not None else None
+    buc_applies = isinstance(typed, Mapping) and _fresh(typed, now, max_age)
+    if not buc_applies and _fresh(app, now, max_age):
         values += [float(app[m]) for m in APP_METRICS if isinstance(app.get(m), int | float)]
     for kind, entry in (usage.get("buc") or {}).items():
         if buc_type is not None and kind != buc_type:

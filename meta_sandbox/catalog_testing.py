@@ -23,6 +23,14 @@ class CatalogControl:
         """Batches report `started` for this long, then `finished`."""
         return self._call("POST", "config", json={"batch_delay_seconds": seconds})
 
+    def set_batch_statuses(self, *, progress: list[str] | None = None, outcome: str | None = None,
+                           delay: float | None = None) -> dict:
+        """The statuses a batch goes through (scheduled, dispatched, started) and its outcome
+        (finished, error, canceled)."""
+        body = {k: v for k, v in {"batch_progress": progress, "batch_outcome": outcome,
+                                  "batch_delay_seconds": delay}.items() if v is not None}
+        return self._call("POST", "config", json=body)
+
     def add_rule(self, *, retailer_id: str = "*", error_type: str | None = None, mode: str = "reject",
                  when: dict | None = None, **extra) -> dict:
         return self._call("POST", "rules", json={"retailer_id": retailer_id, "error_type": error_type, "mode": mode,

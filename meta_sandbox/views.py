@@ -105,7 +105,8 @@ class GraphCall:
                 raise unknown_path(f"{self.called_version}/{self.path}")
             prepare(ctx, resolve(ctx))
             if ctx.token is not None or ctx.app:
-                measured = usage.measure(ctx.config, business_id=ctx.business_id, buc_type=ctx.buc_type)
+                measured = usage.measure(ctx.config, business_id=ctx.business_id, buc_type=ctx.buc_type,
+                                         token_kind=ctx.token_kind)
                 usage_headers = usage.headers_for(measured)
                 if measured.throttle is not None:
                     raise measured.throttle

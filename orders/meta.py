@@ -30,7 +30,9 @@ CHILD_FIELDS = (
     "shipments{id,external_shipment_id,tracking_info,items{id,quantity}},"
     "cancellations{id,cancel_reason,restock_items,items{id,quantity}},"
     "refunds{id,refund_reason,refund_amount,return_id,items{id,quantity,refund_subtotal,refund_tax}},"
-    "returns{id,status,merchant_return_id,return_message,created,items{id,quantity,reason}}"
+    # Meta's return node (Returns API): `return_status`, with quantities and reasons keyed by item
+    # id; it has no `status`, `created` or per-item quantity, and asking for one fails the poll.
+    "returns{id,return_status,merchant_return_id,return_message,item_return_quantities,item_return_reasons}"
 )
 CHANGE_FIELDS = f"{ORDER_FIELDS},{CHILD_FIELDS}"
 
@@ -264,6 +266,24 @@ def child_items(raw: Mapping, currency: str) -> list[ChildItem]:
             tax_minor=money_or_zero(item.get("refund_tax"), currency),
             reason=str(item.get("reason") or "")[:500],
         ))
+    return out
+
+
+def return_items(raw: Mapping) -> list[ChildItem]:
+    """A return's items from Meta's `item_return_quantities` / `item_return_reasons`
+    ([{"key": item id, "value": ...}])."""
+    reasons = {str(entry.get("key")): str(entry.get("value") or "")[:500]
+               for entry in raw.get("item_return_reasons") or () if isinstance(entry, Mapping)}
+    out = []
+    for entry in raw.get("item_return_quantities") or ():
+        if not isinstance(entry, Mapping):
+            raise PayloadError(f"expected a key/value pair, got {entry!r}")
+        try:
+            quantity = int(entry.get("value") or 0)
+        except (TypeError, ValueError):
+            raise PayloadError(f"not a quantity: {entry.get('value')!r}") from None
+        key = str(entry.get("key") or "")
+        out.append(ChildItem(meta_item_id=key, quantity=quantity, reason=reasons.get(key, "")))
     return out
 
 

@@ -12,6 +12,8 @@ from kernel.forms import MoneyField
 from promotions.models import Discount, PromotionSettings
 
 COUPON_RE = re.compile(r"[A-Za-z0-9_-]{1,30}")
+#: Meta's Offers API: "A public coupon code cannot exceed 20 characters".
+PUBLIC_CODE_MAX = 20
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -128,6 +130,10 @@ class DiscountForm(forms.ModelForm):
         if data.get("application") == Discount.Application.COUPON:
             if not data.get("coupon_code") and "coupon_code" not in self.errors:
                 self.add_error("coupon_code", _("Enter the code buyers type at checkout."))
+            elif data.get("coupon_public") and len(data["coupon_code"]) > PUBLIC_CODE_MAX:
+                # Meta's Offers API: a public coupon code cannot exceed 20 characters.
+                self.add_error("coupon_code", _("A code shown to buyers can have at most %(n)d characters.") % {
+                    "n": PUBLIC_CODE_MAX})
         else:
             data["coupon_code"], data["coupon_public"] = "", False
         starts, ends = data.get("starts_at"), data.get("ends_at")

@@ -5,8 +5,8 @@ Mappings (after Meta's WooCommerce plugin): percent off → PERCENTAGE; amount o
 FIXED_AMOUNT ("15.00 USD"); item or order level → ITEM_LEVEL / ORDER_LEVEL; free shipping →
 target_type SHIPPING, PERCENTAGE 100, ORDER_LEVEL, STANDARD shipping; buy X get Y → the chosen
 products as prerequisite and target, min_quantity X, target_quantity Y, PERCENTAGE (100 =
-free), ITEM_LEVEL. Coupons → BUYER_APPLIED with coupon_codes (public_coupon_code when the
-seller shows the code), else AUTOMATIC_AT_CHECKOUT or SALE. Dates are unix seconds; an ended
+free), ITEM_LEVEL. Coupons → BUYER_APPLIED with coupon_codes, or public_coupon_code alone when
+the seller shows the code (Meta: the two never together), else AUTOMATIC_AT_CHECKOUT or SALE. Dates are unix seconds; an ended
 discount is sent with its end date, so Meta ends it too.
 """
 
@@ -56,9 +56,12 @@ def offer_row(discount: Discount) -> dict[str, str]:
         row["percent_off"] = "100" if kind == Discount.Kind.FREE_SHIPPING else _number(discount.percent_off)
     row["application_type"] = APPLICATION[discount.application]
     if discount.application == Discount.Application.COUPON:
-        row["coupon_codes"] = _json_list([discount.coupon_code])
+        # Meta's Offers API: a shown code goes in public_coupon_code alone ("If [coupon_codes] is
+        # set, public_coupon_code must be null"); a private one in coupon_codes.
         if discount.coupon_public:
             row["public_coupon_code"] = discount.coupon_code
+        else:
+            row["coupon_codes"] = _json_list([discount.coupon_code])
     if kind == Discount.Kind.FREE_SHIPPING:
         row["target_type"] = "SHIPPING"
         row["target_shipping_option_types"] = _json_list(["STANDARD"])

@@ -58,6 +58,14 @@ def item_checks(client, shop, catalog_id: str, retailer_ids: list[str] | None = 
             **{f"review_{k}": v for k, v in review_counts.items()}}
 
 
+def _group_code(group) -> str:
+    """Our issue code for a diagnostics group: Meta's `type` (an enum), with its numeric
+    `error_code` (an int at Meta) when it gives one."""
+    kind = str(group.get("type") or "DIAGNOSTIC")
+    code = group.get("error_code")
+    return f"{kind}_{code}" if code not in (None, "") else kind
+
+
 def catalog_diagnostics(client, shop, catalog_id: str) -> dict:
     """The catalog's diagnostics → catalog-level issues (product-level groups come from the item
     checks, with each product named; recording them twice would double the to-do list)."""
@@ -68,7 +76,7 @@ def catalog_diagnostics(client, shop, catalog_id: str) -> dict:
         from catalog.issues import severity_from_meta
 
         reports.append(Reported(
-            code=str(group.get("error_code") or group.get("type") or "DIAGNOSTIC"), title=str(group.get("title", ""))[:255],
+            code=_group_code(group), title=str(group.get("title", ""))[:255],
             message=str(group.get("subtitle") or ""), severity=severity_from_meta(group.get("severity", "")),
             affected_count=int(group.get("number_of_affected_items") or group.get("number_of_affected_entities") or 1)))
     return record_issues(shop, Source.DIAGNOSTICS, {None: reports})

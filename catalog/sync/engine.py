@@ -16,7 +16,13 @@ from catalog.issues import Reported, from_batch_message, record_issues
 from catalog.models import CatalogBatch, CatalogSync, Product, ProductIssue, ProductSet, SyncRun
 from catalog.sync.config import Deferred, poll_seconds, setting, task_seconds
 from catalog.sync.diagnostics import item_checks
-from catalog.sync.results import close_run_if_done, validation_errors, warning_report
+from catalog.sync.results import (
+    batch_state,
+    close_run_if_done,
+    lacks_required_fields,
+    validation_errors,
+    warning_report,
+)
 from catalog.sync.sets import sync_product_set
 from catalog.sync.state import budget_wait
 from graph.errors import GraphError, NotFound, RateLimited
@@ -35,12 +41,6 @@ MAX_BATCH_BYTES = 28 * 1024 * 1024
 
 #: Form encoding of the other parameters and the JSON brackets; kept free under the limit.
 _BYTES_MARGIN = 64 * 1024
-
-
-FINISHED_STATUSES = ("finished",)
-
-
-FAILED_STATUSES = ("error", "failed", "canceled", "cancelled")
 
 
 _FAST_ONLY = ("id", "retailer_id", "shop_id", "currency", "price_minor", "sale_price_minor", "sale_starts_at",
@@ -276,27 +276,51 @@ class Engine:
             return 0
         data = ((answer or {}).get("data") or [{}])[0]
         status = str(data.get("status") or "").lower()
-        if status in FINISHED_STATUSES or status in FAILED_STATUSES:
+        state = batch_state(status)
+        if state != "pending":
             batch = CatalogBatch.objects.get(pk=batch.pk)
-            if status in FAILED_STATUSES:
-                return self.fail(batch, f"Meta could not process the batch ({status}).")
+            if state == "failed":
+                return self.fail(batch, f"Meta could not process the batch ({status}).", data)
             return self.apply(batch, data)
         checks = batch.checks + 1
         CatalogBatch.objects.filter(pk=batch.pk).update(
             checks=checks, next_check_at=timezone.now() + timedelta(seconds=min(60, 2 ** min(checks, 6))))
         return 0
 
-    def fail(self, batch: CatalogBatch, message: str) -> int:
-        CatalogBatch.objects.filter(pk=batch.pk, status=CatalogBatch.Status.SENT).update(
-            status=CatalogBatch.Status.FAILED, finished_at=timezone.now(), error=message)
+    def fail(self, batch: CatalogBatch, message: str, data: dict | None = None) -> int:
+        """Meta ended the batch with `error` or `canceled`: nothing is confirmed (its products stay
+        dirty and go again); the item errors it did report become issues."""
+        with transaction.atomic():
+            claimed = CatalogBatch.objects.filter(pk=batch.pk, status=CatalogBatch.Status.SENT).update(
+                status=CatalogBatch.Status.FAILED, finished_at=timezone.now(), error=message)
+            if claimed and data:
+                errors = self._item_errors(data)
+                by_rid = {rid: (pid, slow) for pid, rid, slow, fast in batch.items or [] if pid is not None}
+                reports = {by_rid[rid][0]: [from_batch_message(m) for m in messages]
+                           for rid, messages in errors.items() if rid in by_rid and messages}
+                record_issues(self.shop, Source.BATCH, reports)
+                self._resend_in_full(batch, errors)
         close_run_if_done(batch.run_id)
         return 0
 
-    def apply(self, batch: CatalogBatch, data: dict) -> int:
-        """Per-item results: confirmed → synced (one UPDATE); rejected → issues. Applied once."""
+    @staticmethod
+    def _item_errors(data: dict) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
         for entry in data.get("errors") or []:
             errors.setdefault(str(entry.get("id") or ""), []).append(str(entry.get("message") or ""))
+        return errors
+
+    def _resend_in_full(self, batch: CatalogBatch, errors: dict[str, list[str]]) -> None:
+        """Partial (fast) records Meta refused for a missing required field: Meta does not have the
+        item (it is no longer "known" to the fast lane), so the next changes run sends the full record."""
+        pids = [pid for pid, rid, slow, fast in batch.items or []
+                if pid is not None and slow is None and lacks_required_fields(errors.get(rid, []))]
+        if pids:
+            Product.objects.filter(shop=self.shop, pk__in=pids).update(needs_sync_slow=True, synced_at=None)
+
+    def apply(self, batch: CatalogBatch, data: dict) -> int:
+        """Per-item results: confirmed → synced (one UPDATE); rejected → issues. Applied once."""
+        errors = self._item_errors(data)
         warnings: dict[str, list[str]] = {}
         for entry in data.get("warnings") or []:
             warnings.setdefault(str(entry.get("id") or ""), []).append(str(entry.get("message") or ""))
@@ -323,6 +347,7 @@ class Engine:
                 return 0
             services.confirm_synced(self.shop, confirmations)
             record_issues(self.shop, Source.BATCH, reports)
+            self._resend_in_full(batch, errors)
             if batch.run_id:
                 SyncRun.objects.filter(pk=batch.run_id).update(
                     confirmed=F("confirmed") + len(confirmations), rejected=F("rejected") + rejected,

@@ -1,6 +1,8 @@
-"""Reading Meta's batch answers: warnings and validation errors, and closing a run whose batches are done."""
+"""Reading Meta's batch answers: statuses, warnings and validation errors, and closing a run whose batches are done."""
 
 from __future__ import annotations
+
+import re
 
 from django.utils import timezone
 
@@ -8,6 +10,36 @@ from catalog.issues import Reported, from_batch_message
 from catalog.models import CatalogBatch, CatalogSync, ProductIssue, SyncRun
 
 Status = SyncRun.Status
+
+#: check_batch_request_status's values (Meta's "Get batch request" guide, catalog batch API):
+#: scheduled, dispatched and started are in progress; finished is done ("individual requests with
+#: errors were not saved"); canceled and error end the batch without a promise about the rest
+#: ("some of the requests might not have finished successfully"). Meta writes them in lower case
+#: in its samples and capitalised in its table: compared in lower case.
+IN_PROGRESS_STATUSES = ("scheduled", "dispatched", "started")
+FINISHED_STATUSES = ("finished",)
+FAILED_STATUSES = ("error", "failed", "canceled", "cancelled")
+
+#: Meta's wording when a record would create an item without a required field (reported by
+#: check_batch_request_status, not at submission): 'You cannot create a ProductItem without
+#: required field Availability'.
+_MISSING_REQUIRED = re.compile(r"without required field|required field is missing", re.IGNORECASE)
+
+
+def batch_state(status) -> str:
+    """"done", "failed" or "pending" (in progress, or a status Meta may add later: polled again)."""
+    status = str(status or "").strip().lower()
+    if status in FINISHED_STATUSES:
+        return "done"
+    if status in FAILED_STATUSES:
+        return "failed"
+    return "pending"
+
+
+def lacks_required_fields(messages) -> bool:
+    """Meta refused the record because it would create an item without a required field: the
+    item is not (or no longer) at Meta, so a partial record cannot make it; send the full one."""
+    return any(_MISSING_REQUIRED.search(m or "") for m in messages)
 
 
 def warning_report(message: str) -> Reported:

@@ -264,7 +264,7 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
     catalog.flag("GTIN-*", "UNIQUE_PRODUCT_IDENTIFIER_MISSING", when={"gtin": ""}, priority="HIGH")
     catalog.policy_reject("BANNED")
     catalog.set_diagnostics(meta["catalog_id"], [{"type": "CHECKOUT", "title": "No shipping profile",
-                                                 "severity": "MUST_FIX", "error_code": "MISSING_SHIPPING_PROFILE"}])
+                                                 "severity": "MUST_FIX", "error_code": 2042}])
     missing = make_product(shop_a, retailer_id="GTIN-1")
     banned = make_product(shop_a, retailer_id="BANNED")
     make_product(shop_a, retailer_id="FINE")
@@ -274,7 +274,7 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
     open_issues = ProductIssue.objects.open().filter(shop=shop_a)
     assert {(i.product_id, i.source, i.code) for i in open_issues} == {
         (missing.pk, "item_errors", "UNIQUE_PRODUCT_IDENTIFIER_MISSING"), (banned.pk, "review", "REVIEW_REJECTED"),
-        (None, "diagnostics", "MISSING_SHIPPING_PROFILE")}
+        (None, "diagnostics", "CHECKOUT_2042")}
     # The seller adds the GTIN; Meta re-checks it with the next sync: the issue resolves itself.
     missing.gtin = "00012345678905"
     missing.save()

@@ -95,6 +95,18 @@ def test_pressure_is_the_highest_relevant_percentage():
     assert usage_pressure(usage, None, now=now) == 95
 
 
+def test_where_meta_reports_business_use_case_figures_the_app_figure_does_not_hold_the_work_back():
+    """Meta's rate-limiting page: system-user tokens are under BUC limits, and BUC wins where both
+    apply; the app at 95 % (read on other calls) does not slow catalog batches at 10 %."""
+    now = timezone.now()
+    usage = merge_usage({}, parse_usage_headers(headers(X_App_Usage={"call_count": 95})), now)
+    assert usage_pressure(usage, "catalog_batch", now=now) == 95  # no BUC reading yet: the app's
+    usage = merge_usage(usage, parse_usage_headers(headers(
+        X_Business_Use_Case_Usage={"1": [{"type": "catalog_batch", "call_count": 10}]})), now)
+    assert usage_pressure(usage, "catalog_batch", now=now) == 10
+    assert usage_pressure(usage, "catalog_management", now=now) == 95
+
+
 def test_pressure_counts_a_pending_wait_as_full():
     usage = {"buc": {"catalog_batch": {"call_count": 5, "estimated_time_to_regain_access": 3}}}
     assert usage_pressure(usage, "catalog_batch") == 100

@@ -26,21 +26,42 @@ def _save(value: dict) -> dict:
     return value
 
 
+#: check_batch_request_status's statuses (Meta's "Get batch request" guide, developers.facebook.com/
+#: docs/marketing-api/catalog-batch/guides/get-batch-request): in progress, and final.
+BATCH_PROGRESS = ("scheduled", "dispatched", "started")
+BATCH_OUTCOMES = ("finished", "error", "canceled")
+
+
+def _public(current: dict) -> dict:
+    return {"batch_delay_seconds": current["batch_delay_seconds"], "batch_progress": current["batch_progress"],
+            "batch_outcome": current["batch_outcome"], "rules": current["rules"]}
+
+
 def catalog_config() -> dict:
-    current = _switch()
-    return {"batch_delay_seconds": current["batch_delay_seconds"], "rules": current["rules"]}
+    return _public(_switch())
 
 
-def set_catalog_config(*, batch_delay_seconds=None) -> dict:
-    """How long a batch stays `started` before check_batch_request_status says `finished`."""
+def set_catalog_config(*, batch_delay_seconds=None, batch_progress=None, batch_outcome=None) -> dict:
+    """How long a batch is in progress (`batch_delay_seconds`, its time shared by the statuses of
+    `batch_progress`, default ["started"]) before check_batch_request_status gives
+    `batch_outcome` ("finished", or "error" / "canceled" to play Meta's failures)."""
     current = _switch()
     if batch_delay_seconds is not None:
         delay = float(batch_delay_seconds)
         if delay < 0:
             raise ControlError("batch_delay_seconds must not be negative")
         current["batch_delay_seconds"] = delay
+    if batch_progress is not None:
+        if not isinstance(batch_progress, list) or not batch_progress or any(
+                s not in BATCH_PROGRESS for s in batch_progress):
+            raise ControlError(f"batch_progress must be a non-empty list of {', '.join(BATCH_PROGRESS)}")
+        current["batch_progress"] = list(batch_progress)
+    if batch_outcome is not None:
+        if batch_outcome not in BATCH_OUTCOMES:
+            raise ControlError(f"batch_outcome must be one of {', '.join(BATCH_OUTCOMES)}")
+        current["batch_outcome"] = batch_outcome
     _save(current)
-    return {"batch_delay_seconds": current["batch_delay_seconds"], "rules": current["rules"]}
+    return _public(current)
 
 
 def catalog_rules() -> list[dict]:
@@ -154,15 +175,20 @@ def set_catalog_diagnostics(catalog_id: str, groups) -> list[dict]:
         kind = group.get("type", "ATTRIBUTES_MISSING")
         if kind not in DIAGNOSTIC_TYPES:
             raise ControlError(f"type must be one of {', '.join(DIAGNOSTIC_TYPES)}")
+        code = group.get("error_code")
+        # Meta's ProductCatalogDiagnosticGroup.error_code is an int (the v26 SDK's field types).
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+            raise ControlError("error_code must be an integer (Meta's numeric code)")
         normalised.append({"type": kind, "title": group.get("title") or kind.replace("_", " ").capitalize(),
-                           "subtitle": group.get("subtitle", ""), "error_code": group.get("error_code") or kind,
+                           "subtitle": group.get("subtitle", ""),
                            "severity": group.get("severity", "MUST_FIX"),
                            "affected_entity": group.get("affected_entity", "product_catalog"),
                            "affected_channels": group.get("affected_channels", ["shops"]),
                            "affected_features": group.get("affected_features", []),
                            "number_of_affected_items": int(group.get("number_of_affected_items", 0)),
                            "number_of_affected_entities": int(group.get("number_of_affected_entities", 1)),
-                           "diagnostics": group.get("diagnostics", [])})
+                           "diagnostics": group.get("diagnostics", []),
+                           **({"error_code": code} if code is not None else {})})
     current = _switch()
     current["diagnostics"] = {**current.get("diagnostics", {}), catalog.gid: normalised}
     _save(current)

@@ -1,8 +1,10 @@
 """Control calls for the catalog (`/graph-sandbox/_control/catalog/...`): Meta's own checks as
 an actor, and a look at what the catalog holds.
 
-- `GET/POST catalog/config`: `{"batch_delay_seconds": 0}` — how long a batch stays `started`
-  before `check_batch_request_status` says `finished`.
+- `GET/POST catalog/config`: `{"batch_delay_seconds": 0, "batch_progress": ["started"],
+  "batch_outcome": "finished"}` — how long a batch stays in progress (its time shared by the
+  statuses of batch_progress: scheduled, dispatched, started), and its final status (finished,
+  error, canceled) in `check_batch_request_status`.
 - `GET/POST/DELETE catalog/rules`: per-item checks Meta runs on each write. A rule
   `{"retailer_id": "TEA-*", "error_type": "IMAGE_RESOLUTION_LOW", "mode": "reject", "when":
   {"image_link": "*small*"}, "priority": "HIGH", "message": "..."}` matches records whose retailer
@@ -34,7 +36,9 @@ def _flag(value) -> bool:
 @control("GET", "POST")
 def config(request, body):
     if request.method == "POST":
-        return actions.set_catalog_config(batch_delay_seconds=body.get("batch_delay_seconds"))
+        return actions.set_catalog_config(batch_delay_seconds=body.get("batch_delay_seconds"),
+                                          batch_progress=body.get("batch_progress"),
+                                          batch_outcome=body.get("batch_outcome"))
     return actions.catalog_config()
 
 

@@ -61,7 +61,8 @@ def _run(ctx: Ctx, op: dict, index: int) -> dict:
     try:
         prepare(sub, resolve(sub))
         if sub.token is not None or sub.app:
-            measured = usage.measure(sub.config, business_id=sub.business_id, buc_type=sub.buc_type)
+            measured = usage.measure(sub.config, business_id=sub.business_id, buc_type=sub.buc_type,
+                                     token_kind=sub.token_kind)
             headers = usage.headers_for(measured)
             if measured.throttle is not None:
                 raise measured.throttle

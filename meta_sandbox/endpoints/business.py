@@ -4,9 +4,10 @@ CommercePartnerIntegration (META_API §5.3)."""
 
 from __future__ import annotations
 
+from .. import errors
 from ..models import Node, Token
 from ..params import P
-from ..router import Computed, Ref, Reply, Value, edge, node_type, route
+from ..router import Computed, Ref, Reply, Value, edge, node_type, route, version_tuple
 
 BUSINESS_PERMS = ("business_management", "manage_business_extension")
 PAGE_PERMS = ("pages_read_engagement", "pages_show_list", "manage_business_extension", "business_management")
@@ -134,9 +135,21 @@ _CMS_VALUES = ("braintree_merchant_id", "checkout_config", "checkout_message", "
                "privacy_policy_localized", "privacy_url_by_locale", "review_rejection_messages",
                "review_rejection_reasons", "shops_ads_setup", "supported_card_types", "terms", "terms_url_by_locale")
 
+#: Fields Meta's v26 CommerceMerchantSettings no longer has (the v26.0 SDK's field list; v25's
+#: reference lists them): on v26+ they are nonexisting fields, like any unknown name.
+CMS_REMOVED_IN_V26 = ("cta", "review_rejection_reasons", "review_rejection_messages")
+
+
+class _UntilV26(Value):
+    def render(self, ctx, node, sel):
+        if version_tuple(ctx.version) >= (26, 0):
+            raise errors.nonexisting_field(sel.name, "CommerceMerchantSettings")
+        return super().render(ctx, node, sel)
+
+
 node_type("commerce_merchant_settings", label="CommerceMerchantSettings", perms=CMS_PERMS,
           default_fields=("id", "display_name", "merchant_status"), fields={
-              **{name: Value() for name in _CMS_VALUES},
+              **{name: (_UntilV26() if name in CMS_REMOVED_IN_V26 else Value()) for name in _CMS_VALUES},
               "merchant_page": Ref(),
               "facebook_channel": Computed(_facebook_channel),
               "instagram_channel": Computed(_instagram_channel),

@@ -208,9 +208,14 @@ def edge(types: str | Iterable[str], name: str, **options) -> Callable:
             if (type_name, name) in registry.edges:
                 raise ValueError(f"edge {type_name}/{name} registered twice")
             registry.edges[(type_name, name)] = edge_def
+        params = tuple(options.get("params", ()))
+        if not options.get("paged", True) and not any(p.name == "summary" for p in params):
+            # Graph accepts `summary` on every edge read (Meta's SDKs send summary=true on each
+            # one) and leaves the summary out where the edge has none.
+            params = (*params, P("summary"))
         registry.add_route(Route(
             method="GET", pattern=f"{{node:{','.join(type_names)}}}/{name}", handler=_edge_handler,
-            perms=options.get("perms"), buc=options.get("buc"), params=tuple(options.get("params", ())),
+            perms=options.get("perms"), buc=options.get("buc"), params=params,
             paging=options.get("paged", True),
         ))
         return fn

@@ -64,7 +64,8 @@ def test_objects_can_be_read_patched_and_deleted(sandbox, graph, biz):
     cms = biz["commerce_merchant_settings_id"]
     assert sandbox.get_object(cms)["type"] == "commerce_merchant_settings"
     sandbox.patch_object(cms, cta="OFFSITE_LINK", display_name="Renamed")
-    body = graph.get(cms, token=biz["access_token"], fields="cta,display_name,onsite_commerce_merchant").json()
+    body = graph.get(cms, token=biz["access_token"], fields="cta,display_name,onsite_commerce_merchant",
+                     version="v25.0").json()
     assert body == {"cta": "OFFSITE_LINK", "display_name": "Renamed", "id": cms}
     sandbox.delete_object(biz["pixel_id"])
     assert error_of(graph.get(biz["pixel_id"], token=biz["access_token"]))["error_subcode"] == 33
@@ -76,7 +77,7 @@ def test_bad_state_merchant_disabled(sandbox, graph, biz):
     sandbox.set_business_state(biz["business_id"], "merchant_disabled")
     cms = biz["commerce_merchant_settings_id"]
     body = graph.get(cms, token=biz["access_token"],
-                     fields="merchant_status,review_rejection_reasons,review_rejection_messages").json()
+                     fields="merchant_status,review_rejection_reasons,review_rejection_messages", version="v25.0").json()
     assert body["merchant_status"] == "EXTERNALLY_DISABLED"
     assert body["review_rejection_reasons"] and body["review_rejection_messages"]
     setup = graph.get(f"{cms}/setup_status", token=biz["access_token"]).json()["data"][0]

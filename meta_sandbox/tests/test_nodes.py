@@ -43,7 +43,8 @@ def test_page_reads_carry_the_pages_buc_header(graph, biz):
 def test_catalog_fields_with_nested_modifiers(graph, biz):
     token, catalog = biz["access_token"], biz["catalog_id"]
     body = graph.get(catalog, token=token,
-                     fields="id,name,vertical,product_count,business,commerce_merchant_settings.fields(id,cta)").json()
+                     fields="id,name,vertical,product_count,business,commerce_merchant_settings.fields(id,cta)",
+                     version="v25.0").json()
     assert body == {"id": catalog, "name": "Lotus Tea Catalog", "vertical": "commerce", "product_count": 0,
                     "business": {"id": biz["business_id"], "name": "Lotus Tea"},
                     "commerce_merchant_settings": {"id": biz["commerce_merchant_settings_id"],
@@ -57,7 +58,7 @@ def test_pixel_fields(graph, biz):
 
 def test_commerce_merchant_settings_fields(graph, biz):
     cms = biz["commerce_merchant_settings_id"]
-    body = graph.get(cms, token=biz["access_token"], fields=CMS_FIELDS).json()
+    body = graph.get(cms, token=biz["access_token"], fields=CMS_FIELDS, version="v25.0").json()
     assert body["merchant_status"] == "ENABLED" and body["cta"] == "ONSITE_CHECKOUT"
     assert body["display_name"] == "Lotus Tea"
     assert body["facebook_channel"] == {"pages": {"data": [{"name": "Lotus Tea", "id": biz["page_id"]}]}}
@@ -69,6 +70,17 @@ def test_commerce_merchant_settings_fields(graph, biz):
         "id": cms, "display_name": "Lotus Tea", "merchant_status": "ENABLED"}
 
 
+def test_v26_merchant_settings_have_no_cta_or_review_rejection_fields(graph, biz):
+    """Meta's v26.0 CommerceMerchantSettings (the v26 SDK's fields) has no cta,
+    review_rejection_reasons or review_rejection_messages; v25 has them."""
+    cms = biz["commerce_merchant_settings_id"]
+    for name in ("cta", "review_rejection_reasons", "review_rejection_messages"):
+        gone = graph.get(cms, token=biz["access_token"], fields=f"id,{name}", version="v26.0")
+        assert error_of(gone)["message"] == (f"(#100) Tried accessing nonexisting field ({name}) on node type "
+                                             "(CommerceMerchantSettings)")
+        assert graph.get(cms, token=biz["access_token"], fields=f"id,{name}", version="v25.0").status_code == 200
+
+
 def test_setup_status_edge_is_a_single_element(graph, biz):
     cms = biz["commerce_merchant_settings_id"]
     body = graph.get(f"{cms}/setup_status", token=biz["access_token"]).json()
@@ -76,7 +88,7 @@ def test_setup_status_edge_is_a_single_element(graph, biz):
                               "review_status": {"status": "APPROVED", "reasons": []}}]}
     picked = graph.get(f"{cms}/setup_status", token=biz["access_token"], fields="shop_setup,deals_setup").json()
     assert picked == {"data": [{"shop_setup": "SETUP"}]}
-    as_field = graph.get(cms, token=biz["access_token"], fields="cta,setup_status").json()
+    as_field = graph.get(cms, token=biz["access_token"], fields="merchant_status,setup_status").json()
     assert as_field["setup_status"]["data"][0]["payment_setup"] == "SETUP"
 
 

@@ -70,7 +70,8 @@ def test_a_feed_is_created_listed_and_read(graph, biz, feed):
 def test_valid_rows_become_offers_and_the_upload_reports_counts(graph, biz, feed, sandbox):
     rows = [row("A"), row("B", value_type="FIXED_AMOUNT", percent_off="", fixed_amount_off="5.00 USD",
                           target_granularity="ORDER_LEVEL", application_type="BUYER_APPLIED",
-                          coupon_codes='["SAVE5","VIP"]', public_coupon_code="SAVE5", min_subtotal="20.00 USD"),
+                          coupon_codes='["SAVE5","VIP"]', min_subtotal="20.00 USD"),
+            row("PUB", application_type="BUYER_APPLIED", public_coupon_code="SPRING5"),
             row("SHIP", target_type="SHIPPING", percent_off="100", target_granularity="ORDER_LEVEL",
                 target_shipping_option_types='["STANDARD"]')]
     r = upload(graph, biz, feed, to_csv(rows))
@@ -78,11 +79,12 @@ def test_valid_rows_become_offers_and_the_upload_reports_counts(graph, biz, feed
     upload_id = r.json()["id"]
     state = graph.get(upload_id, token=biz["access_token"],
                       fields="end_time,error_count,warning_count,num_detected_items,num_persisted_items").json()
-    assert state["end_time"] and state["num_detected_items"] == 3 and state["num_persisted_items"] == 3
+    assert state["end_time"] and state["num_detected_items"] == 4 and state["num_persisted_items"] == 4
     assert state.get("error_count", 0) == 0
     stored = offers(sandbox, biz)
-    assert set(stored) == {"A", "B", "SHIP"}
+    assert set(stored) == {"A", "B", "PUB", "SHIP"}
     assert stored["B"]["fixed_amount_off"] == "5.00 USD" and stored["B"]["coupon_codes"] == ["SAVE5", "VIP"]
+    assert (stored["PUB"]["public_coupon_code"], stored["PUB"]["coupon_codes"]) == ("SPRING5", [])
     assert stored["SHIP"]["target_shipping_option_types"] == ["STANDARD"]
     uploads = graph.get(f"{feed}/uploads", token=biz["access_token"]).json()["data"]
     assert [u["id"] for u in uploads] == [upload_id]
@@ -99,11 +101,13 @@ def test_valid_rows_become_offers_and_the_upload_reports_counts(graph, biz, feed
     ({"value_type": "FIXED_AMOUNT", "percent_off": "", "fixed_amount_off": "1000 JPY"}, "fixed_amount_off",
      "this feed uses USD"),
     ({"application_type": "COUPON"}, "application_type", "BUYER_APPLIED"),
-    ({"application_type": "BUYER_APPLIED"}, "coupon_codes", "coupon_codes is required"),
+    ({"application_type": "BUYER_APPLIED"}, "coupon_codes", "coupon_codes or public_coupon_code is required"),
     ({"coupon_codes": '["X1"]'}, "coupon_codes", "BUYER_APPLIED offers only"),
     ({"application_type": "BUYER_APPLIED", "coupon_codes": '["SAVE 5"]'}, "coupon_codes", "letters, digits"),
-    ({"application_type": "BUYER_APPLIED", "coupon_codes": '["A"]', "public_coupon_code": "B"},
-     "public_coupon_code", "one of coupon_codes"),
+    # Meta: "If this field [coupon_codes] is set, public_coupon_code must be null".
+    ({"application_type": "BUYER_APPLIED", "coupon_codes": '["A"]', "public_coupon_code": "A"},
+     "public_coupon_code", "must be empty when coupon_codes is set"),
+    ({"application_type": "BUYER_APPLIED", "public_coupon_code": "X" * 21}, "public_coupon_code", "1 to 20"),
     ({"target_type": "ITEM"}, "target_type", "LINE_ITEM, SHIPPING"),
     ({"target_type": "SHIPPING", "target_shipping_option_types": '["STANDARD"]'}, "target_granularity",
      "must be ORDER_LEVEL"),

@@ -251,9 +251,16 @@ def test_returns_are_requested_approved_and_refunded(graph, shop, orders):
     return_id = orders.request_return(placed["id"], [{"item_id": tea, "quantity": 1, "reason": "Too strong"}])[
         "return_id"]
     listed = get(graph, shop, f"{shop['cms']}/returns", statuses="REQUESTED",
-                 fields="id,status,order_id,items{id,quantity}").json()["data"]
-    assert listed == [{"id": return_id, "status": "REQUESTED", "order_id": placed["id"],
-                       "items": {"data": [{"id": tea, "quantity": 1}]}}]
+                 fields="id,return_status,order,item_return_quantities,item_return_reasons,items{id,quantity}"
+                 ).json()["data"]
+    # Meta's Returns API fields: the order item keeps its own quantity (2), the return's is keyed.
+    assert listed == [{"id": return_id, "return_status": "REQUESTED", "order": {"id": placed["id"]},
+                       "item_return_quantities": [{"key": tea, "value": 1}],
+                       "item_return_reasons": [{"key": tea, "value": "Too strong"}],
+                       "items": {"data": [{"id": tea, "quantity": 2}]}}]
+    # Meta has no `status` on a return: asking for it fails like any nonexisting field.
+    old = get(graph, shop, f"{shop['cms']}/returns", fields="id,status")
+    assert error_of(old)["code"] == 100 and "(status)" in error_of(old)["message"]
     no_ref = post(graph, shop, f"{return_id}/update_return", idempotency_key="a-0", update_event="ACCEPT_RETURN")
     assert "merchant_return_id" in error_of(no_ref)["message"]
     accepted = post(graph, shop, f"{return_id}/update_return", idempotency_key="a-1", update_event="ACCEPT_RETURN",

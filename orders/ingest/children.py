@@ -182,7 +182,7 @@ def _take_meta_figures(local: Refund, meta_id: str, figures: dict, children) -> 
 
 def _sync_return(order, r: dict, items, counts) -> bool:
     meta_id = str(r.get("id") or "")
-    status = str(r.get("status") or Return.Status.REQUESTED)
+    status = str(r.get("return_status") or Return.Status.REQUESTED)
     if status not in Return.Status.values:
         return False
     local = order.returns.filter(meta_return_id=meta_id).first()
@@ -203,8 +203,9 @@ def _sync_return(order, r: dict, items, counts) -> bool:
     ret = Return.objects.create(order=order, meta_return_id=meta_id, status=status,
                                 merchant_return_id=str(r.get("merchant_return_id") or ""),
                                 message=str(r.get("return_message") or ""), origin=Origin.BUYER,
-                                requested_at=meta.timestamp(r.get("created")))
-    for ch in meta.child_items(r, order.currency):
+                                # Meta's return has no creation time: the poll that first saw it.
+                                requested_at=timezone.now())
+    for ch in meta.return_items(r):
         if ch.meta_item_id in items:
             ReturnItem.objects.create(ret=ret, item=items[ch.meta_item_id], quantity=ch.quantity, reason=ch.reason)
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.RETURN_REQUESTED, origin=Origin.BUYER,

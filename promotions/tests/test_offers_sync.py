@@ -77,9 +77,10 @@ def test_every_kind_of_discount_goes_live_at_meta_as_a_valid_offer(meta_shop, pr
     assert percent["end_date_time"] == int(made["percent"].ends_at.timestamp())
     assert (amount["value_type"], amount["fixed_amount_off"], amount["target_granularity"], amount["coupon_codes"],
             amount["public_coupon_code"], amount["min_subtotal"], amount["usage_limit"],
-            amount["redeem_limit_per_user"]) == ("FIXED_AMOUNT", "5.00 USD", "ORDER_LEVEL", ["SAVE5"], "SAVE5",
+            amount["redeem_limit_per_user"]) == ("FIXED_AMOUNT", "5.00 USD", "ORDER_LEVEL", [], "SAVE5",
                                                  "30.00 USD", 100, 1)
     ship = offers[made["ship"].offer_id]
+    assert ship["coupon_codes"] == ["SHIPFREE"]  # a private code: coupon_codes, no public code
     assert (ship["target_type"], ship["percent_off"], ship["target_granularity"], ship["target_shipping_option_types"],
             ship["public_coupon_code"]) == ("SHIPPING", 100, "ORDER_LEVEL", ["STANDARD"], None)
     bxgy = offers[made["bxgy"].offer_id]

@@ -80,6 +80,7 @@ def test_a_discount_is_created_and_edited_and_waits_for_sync(owner, shop_a):
     ({"target": "product_set"}, "product_set", "Choose a product set."),
     ({"application": "coupon"}, "coupon_code", "Enter the code"),
     ({"application": "coupon", "coupon_code": "two words"}, "coupon_code", "letters, digits"),
+    ({"application": "coupon", "coupon_code": "C" * 21, "coupon_public": "on"}, "coupon_code", "at most 20"),
     ({"ends_at": "2026-02-01T00:00"}, "ends_at", "after the start"),
 ])
 def test_field_errors_are_shown_next_to_the_field(owner, shop_a, over, field, words):

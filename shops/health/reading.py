@@ -19,6 +19,19 @@ log = logging.getLogger(__name__)
 
 CMS_FIELDS = ("id", "merchant_status", "cta", "review_rejection_reasons", "review_rejection_messages",
               "facebook_channel", "instagram_channel")
+#: Merchant-settings fields Meta's v26 no longer has (Meta's v26.0 SDK, CommerceMerchantSettings;
+#: v25's reference still lists them): asking for one fails the whole read. From v26 the review
+#: reasons come from setup_status.review_status.reasons, which every version has.
+CMS_FIELDS_REMOVED_IN_V26 = ("cta", "review_rejection_reasons", "review_rejection_messages")
+
+
+def cms_fields(version: str | None = None) -> list[str]:
+    """The merchant-settings fields to ask for on `version` (default: settings.GRAPH_API_VERSION)."""
+    version = version or getattr(settings, "GRAPH_API_VERSION", "v26.0")
+    major = int(str(version).lstrip("v").split(".")[0] or 0)
+    if major >= 26:
+        return [f for f in CMS_FIELDS if f not in CMS_FIELDS_REMOVED_IN_V26]
+    return list(CMS_FIELDS)
 
 
 class ConnectProblem(Exception):
@@ -72,7 +85,7 @@ def token_client(shop: Shop, token: str) -> GraphClient:
 
 def read_cms(client: GraphClient, cms_id: str) -> tuple[dict, dict]:
     """(merchant settings, setup_status) of a commerce account."""
-    cms = client.get(cms_id, fields=list(CMS_FIELDS)) or {}
+    cms = client.get(cms_id, fields=cms_fields()) or {}
     setup = client.get(f"{cms_id}/setup_status") or {}
     rows = setup.get("data") if isinstance(setup, Mapping) else None
     setup_row = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], Mapping) else {}

@@ -181,7 +181,8 @@ def test_merchant_disabled_and_review_rejected_link_to_the_appeal(sandbox, conne
     assert disabled.severity == "critical" and "EXTERNALLY_DISABLED" in disabled.explanation
     assert disabled.cta_url == f"{CM}/{cms}/support/" and disabled.cta_external
     assert rejected.cta_url == f"{CM}/{cms}/support/"
-    assert "Meta said: Your shop does not comply with our Commerce Policies. Fix" in rejected.explanation
+    # v26 has no review_rejection_messages: Meta's reasons are setup_status.review_status's.
+    assert "Meta said: Your account is not eligible for Facebook Shops at this time. Fix" in rejected.explanation
     card = _card(client, shop, "shop.merchant_disabled")
     assert f'href="{CM}/{cms}/support/"' in card and 'target="_blank"' in card and "Request a review" in card
     conn.refresh_from_db()
@@ -192,15 +193,28 @@ def test_merchant_disabled_and_review_rejected_link_to_the_appeal(sandbox, conne
     _assert_resolved(shop, "shop.review_rejected")
 
 
-def test_review_rejected_alone(sandbox, connected):
+APPROVED = {"shop_setup": "SETUP", "payment_setup": "SETUP", "review_status": {"status": "APPROVED", "reasons": []}}
+REJECTED = {"shop_setup": "SETUP", "payment_setup": "SETUP", "review_status": {
+    "status": "REJECTED", "reasons": [{"code": "PROHIBITED", "message": "Images show prohibited items."}]}}
+
+
+@pytest.mark.parametrize("version", ["v25.0", "v26.0"])
+def test_review_rejected_alone(sandbox, connected, settings, version):
+    """v25 has the merchant settings' review_rejection_messages; v26 does not (asking for it
+    fails the read), and the reasons come from setup_status.review_status."""
+    settings.GRAPH_API_VERSION = version
     client, shop, conn = connected
-    sandbox.patch_object(conn.commerce_merchant_settings_id, review_rejection_messages=["Images show prohibited items."])
+    cms = conn.commerce_merchant_settings_id
+    if version == "v25.0":
+        sandbox.patch_object(cms, review_rejection_messages=["Images show prohibited items."])
+    else:
+        sandbox.patch_object(cms, setup_status=REJECTED)
     _check(shop)
     issues = _open(shop)
     assert set(issues) == {"shop.review_rejected"}
     assert issues["shop.review_rejected"].severity == "must_fix"
     assert "Images show prohibited items." in _card(client, shop, "shop.review_rejected")
-    sandbox.patch_object(conn.commerce_merchant_settings_id, review_rejection_messages=[])
+    sandbox.patch_object(cms, review_rejection_messages=[], setup_status=APPROVED)
     _check(shop)
     _assert_resolved(shop, "shop.review_rejected")
 

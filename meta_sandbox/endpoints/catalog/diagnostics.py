@@ -29,7 +29,7 @@ def diagnostics_for(catalog: Node) -> list[dict]:
             code = error.get("error_type", "UNKNOWN")
             group = groups.setdefault(code, {
                 "type": _diagnostic_type(code), "title": error.get("title") or code, "subtitle": error.get(
-                    "description", ""), "error_code": code,
+                    "description", ""),
                 "severity": "MUST_FIX" if error.get("error_priority") == "HIGH" else "OPPORTUNITY",
                 "affected_entity": "product_item", "affected_channels": ["shops", "ads"], "affected_features": [],
                 "number_of_affected_items": 0, "number_of_affected_entities": 0, "sample_affected_items": [],

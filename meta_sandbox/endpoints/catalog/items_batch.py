@@ -1,4 +1,12 @@
-"""`POST {catalog}/items_batch` and `GET {catalog}/check_batch_request_status` (META_API §2.1)."""
+"""`POST {catalog}/items_batch` and `GET {catalog}/check_batch_request_status` (META_API §2.1).
+
+As Meta's catalog batch guides say: records that fail validation are in `validation_status` at
+submission, but a record that would create an item without a required field is accepted (a
+handle) and reported by `check_batch_request_status` only ("You cannot create a ProductItem
+without required field ..."). The status goes through Meta's values: scheduled, dispatched,
+started while in progress (switch `catalog.batch_progress`), then finished, error (the errors so
+far; the sandbox has stored the valid records) or canceled (switch `catalog.batch_outcome`).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ from .validation import (
     _reject_message,
     catalog_switch,
     matching_rules,
+    missing_field_message,
+    missing_required,
     validate_item,
 )
 
@@ -79,8 +89,20 @@ def items_batch(ctx):
                 if method == "UPDATE" and known is None and not upsert:
                     errs.append(f"The item {rid} does not exist and allow_upsert is false.")
                 else:
-                    creating = method == "CREATE" or known is None
-                    errs, warns = validate_item(method, data, creating=method != "DELETE" and creating)
+                    creating = method != "DELETE" and (method == "CREATE" or known is None)
+                    errs, warns = validate_item(method, data, creating=creating)
+                    missing = missing_required(data) if creating and not errs else []
+                    if missing:
+                        # Accepted at submission (a handle, nothing in validation_status); the
+                        # batch status names each missing field, like Meta's.
+                        status_errors += [{"line": line, "id": rid, "message": missing_field_message(line, rid, m)}
+                                          for m in missing]
+                        status_warnings += [{"line": line, "id": rid, "message": m} for m in warns]
+                        if warns:
+                            validation.append({"retailer_id": rid, "errors": [],
+                                               "warnings": [{"message": m} for m in warns]})
+                        invalid.append(rid)
+                        continue
                 if not errs:
                     if method == "DELETE":
                         if rid in existing:
@@ -129,7 +151,10 @@ def items_batch(ctx):
     handle = secrets.token_urlsafe(18)
     delay = float(switch.get("batch_delay_seconds") or 0)
     Node.objects.create(type="catalog_batch", business_id=catalog.business_id, parent_id=catalog.gid, key=handle,
-                        data={"finish_at": time.time() + delay, "errors": status_errors, "warnings": status_warnings,
+                        data={"submitted_at": time.time(), "finish_at": time.time() + delay,
+                              "progress": switch.get("batch_progress") or ["started"],
+                              "outcome": switch.get("batch_outcome") or "finished",
+                              "errors": status_errors, "warnings": status_warnings,
                               "invalid": sorted(set(invalid)), "requests": len(records)})
     return {"handles": [handle], "validation_status": validation}
 
@@ -154,11 +179,22 @@ def check_batch_request_status(ctx):
         raise errors.invalid_param(f"Invalid handle: {ctx.args['handle']}",
                                    error_data={"blame_field_specs": [["handle"]]})
     data = batch.data
-    if time.time() < float(data.get("finish_at") or 0):
-        return {"data": [{"handle": batch.key, "status": "started", "errors_total_count": 0,
+    now = time.time()
+    finish_at = float(data.get("finish_at") or 0)
+    if now < finish_at:
+        # In progress: the configured statuses share the delay (scheduled → dispatched → started).
+        progress = data.get("progress") or ["started"]
+        started_at = float(data.get("submitted_at") or finish_at)
+        span = max(finish_at - started_at, 1e-9)
+        step = min(len(progress) - 1, int((now - started_at) / span * len(progress)))
+        return {"data": [{"handle": batch.key, "status": progress[max(step, 0)], "errors_total_count": 0,
+                          "warnings_total_count": 0, "errors": [], "warnings": [], "ids_of_invalid_requests": []}]}
+    outcome = data.get("outcome") or "finished"
+    if outcome == "canceled":
+        return {"data": [{"handle": batch.key, "status": "canceled", "errors_total_count": 0,
                           "warnings_total_count": 0, "errors": [], "warnings": [], "ids_of_invalid_requests": []}]}
     return {"data": [{
-        "handle": batch.key, "status": "finished",
+        "handle": batch.key, "status": outcome,
         "errors_total_count": len(data["errors"]), "warnings_total_count": len(data["warnings"]),
         "errors": data["errors"], "warnings": data["warnings"],
         "ids_of_invalid_requests": data["invalid"] if ctx.args["load_ids_of_invalid_requests"] else [],

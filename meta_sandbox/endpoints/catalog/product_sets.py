@@ -8,7 +8,7 @@ from ... import errors
 from ...models import Node
 from ...params import P
 from ...router import Computed, Ref, Reply, Value, edge, node_type, route
-from .products import check_filter, filtered_products, products_of
+from .products import PRODUCT_LIST_PARAMS, check_filter, filtered_products, narrow_products, products_of
 from .validation import CATALOG_PERMS
 
 # --- product sets -------------------------------------------------------------------------------
@@ -84,3 +84,16 @@ def delete_product_set(ctx):
     ctx.node.deleted = True
     ctx.node.save(update_fields=["deleted", "updated"])
     return Reply({"success": True})
+
+
+# Meta's ProductSet has a `products` edge (Marketing API reference "Product Set", /{product-set-id}/
+# products; the official SDK's ProductSet.get_products: bulk_pagination, error_priority, error_type,
+# filter): the set's products, narrowed by an optional filter of the call's own.
+@edge("product_set", "products", summary=True, item_label="ProductItem", max_limit=1000, params=PRODUCT_LIST_PARAMS)
+def product_set_products(ctx, node, args):
+    rule = node.data.get("filter")
+    extra = args.get("filter")
+    if rule and extra:
+        check_filter(extra)
+        rule = {"and": [rule, extra]}
+    return narrow_products(filtered_products(node.parent_id, rule or extra), args)

@@ -172,12 +172,19 @@ def filtered_products(catalog_gid: str, rule):
     return [node for node in qs.order_by("pk").iterator(chunk_size=2000) if matches(rule, node)]
 
 
+PRODUCT_LIST_PARAMS = (P("filter", "map"), P("bulk_pagination", "bool"),
+                       P("error_priority", "enum", enum=("HIGH", "MEDIUM", "LOW")), P("error_type"))
+
+
 @edge("catalog", "products", summary=True, item_label="ProductItem", max_limit=1000, params=(
-    P("filter", "map"), P("bulk_pagination", "bool"), P("error_priority", "enum", enum=("HIGH", "MEDIUM", "LOW")),
-    P("error_type"), P("return_only_approved_products", "bool"),
+    *PRODUCT_LIST_PARAMS, P("return_only_approved_products", "bool"),
 ))
 def catalog_products(ctx, node, args):
-    listing = filtered_products(node.gid, args.get("filter"))
+    return narrow_products(filtered_products(node.gid, args.get("filter")), args)
+
+
+def narrow_products(listing, args):
+    """The error_priority / error_type / return_only_approved_products filters of a product list."""
     priority, error_type = args.get("error_priority"), args.get("error_type")
     approved_only = args.get("return_only_approved_products")
     if priority or error_type or approved_only:

@@ -13,7 +13,8 @@ CATALOG_PERMS = ("catalog_management",)
 MAX_REQUESTS = 5000
 MAX_BYTES = 28 * 1024 * 1024
 SWITCH = "catalog"
-DEFAULT_SWITCH = {"batch_delay_seconds": 0, "rules": [], "diagnostics": {}}
+DEFAULT_SWITCH = {"batch_delay_seconds": 0, "batch_progress": ["started"], "batch_outcome": "finished", "rules": [],
+                  "diagnostics": {}}
 
 ITEM_TYPES = ("PRODUCT_ITEM", "HOTEL", "FLIGHT", "VEHICLE", "DESTINATION", "HOME_LISTING", "APP_AND_SOFTWARE",
               "STORE_PRODUCT_ITEM", "VEHICLE_OFFER", "MEDIA_TITLE", "LOCAL_SERVICE_BUSINESS", "TRANSACTABLE_ITEM")
@@ -120,8 +121,26 @@ def _check_price(name: str, value) -> str | None:
     return None
 
 
+def missing_required(data: dict) -> list[str]:
+    """The required fields a record that creates an item lacks."""
+    missing = [f for f in REQUIRED if data.get(f) in (None, "")]
+    if not data.get("image_link") and not data.get("image"):
+        missing.append("image_link")
+    return missing
+
+
+def missing_field_message(line: int, rid: str, name: str) -> str:
+    """Meta's wording in check_batch_request_status (the "Get batch request" guide's sample:
+    'Invalid value: Value passed at position 0 (id=retailer-199) is invalid: "You cannot create a
+    EntProductItem without required field Availability"')."""
+    return (f'Invalid value: Value passed at position {line} (id={rid}) is invalid: "You cannot create a '
+            f'ProductItem without required field {name}"')
+
+
 def validate_item(method: str, data: dict, *, creating: bool) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of one record, as Meta's messages."""
+    """(errors, warnings) of one record found at submission, as Meta's messages. Missing
+    required fields are not among them: Meta reports those in the batch status only
+    (`missing_required`)."""
     errs: list[str] = []
     warns: list[str] = []
     if method == "DELETE":
@@ -129,12 +148,6 @@ def validate_item(method: str, data: dict, *, creating: bool) -> tuple[list[str]
     for key in data:
         if key not in KNOWN:
             warns.append(f"Unrecognised field: the field '{key}' is not a known product field and was ignored.")
-    if creating:
-        missing = [f for f in REQUIRED if data.get(f) in (None, "")]
-        if not data.get("image_link") and not data.get("image"):
-            missing.append("image_link")
-        for name in missing:
-            errs.append(f"A required field is missing: {name}.")
     for name, limit in LENGTHS.items():
         value = data.get(name)
         if isinstance(value, str) and len(value) > limit:

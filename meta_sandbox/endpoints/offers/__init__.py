@@ -7,7 +7,9 @@
   and every row validated like Meta would (columns and enums of META_API §4.1); valid rows
   become `offer` nodes of the catalog (key = offer_id); with a replace upload (the default,
   `update_only` false) offers absent from the file are deleted. Rejection rules armed through
-  the control API (`_control/offers/reject`) play Meta's own review.
+  the control API (`_control/offers/reject`) play Meta's own review. Coupons follow Meta's
+  Offers API: `coupon_codes` (≤ 100) only with BUYER_APPLIED, and then `public_coupon_code` must
+  be empty; a BUYER_APPLIED offer has one or the other; a public code is ≤ 20 characters.
 - `GET {feed}/uploads` (newest first), `GET {upload}` (`end_time` once processed,
   `error_count`, `warning_count`, `num_detected_items`, `num_persisted_items`,
   `num_deleted_items`...), `GET {upload}/errors` → `{id, summary, description, severity

@@ -42,6 +42,8 @@ TARGET_LISTS = ("target_filter", "target_product_retailer_ids", "target_product_
 PREREQUISITES = ("prerequisite_filter", "prerequisite_product_retailer_ids",
                  "prerequisite_product_group_retailer_ids", "prerequisite_product_set_retailer_ids")
 COUPON_RE = re.compile(r"[A-Za-z0-9_-]{1,30}")
+MAX_COUPON_CODES = 100
+MAX_PUBLIC_CODE_LENGTH = 20
 
 
 def switch() -> dict:

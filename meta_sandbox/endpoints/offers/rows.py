@@ -13,6 +13,8 @@ from .common import (
     APPLICATION_TYPES,
     COUPON_RE,
     GRANULARITIES,
+    MAX_COUPON_CODES,
+    MAX_PUBLIC_CODE_LENGTH,
     PREREQUISITES,
     SELECTIONS,
     SHIPPING_OPTIONS,
@@ -184,12 +186,21 @@ def validate_row(row: dict, context: dict) -> dict:
             raise RowError("coupon_codes", "Invalid coupon code", f"Coupon code {code!r} must be 1 to 30 letters, "
                                                                   "digits, '-' or '_'.")
     public = row.get("public_coupon_code", "")
+    # Meta's Offers API (developers.facebook.com/documentation/ads-commerce/catalog/guides/offers-api):
+    # coupon_codes only with BUYER_APPLIED, at most 100, "If this field is set, public_coupon_code
+    # must be null"; public_coupon_code is one code, at most 20 characters, merchandised and prefilled.
     if application == "BUYER_APPLIED":
-        if not codes:
-            raise RowError("coupon_codes", "Missing required field", "coupon_codes is required when "
-                                                                     "application_type is BUYER_APPLIED.")
-        if public and public not in codes:
-            raise RowError("public_coupon_code", "Invalid value", "public_coupon_code must be one of coupon_codes.")
+        if not codes and not public:
+            raise RowError("coupon_codes", "Missing required field", "coupon_codes or public_coupon_code is required "
+                                                                     "when application_type is BUYER_APPLIED.")
+        if codes and public:
+            raise RowError("public_coupon_code", "Conflicting fields", "public_coupon_code must be empty when "
+                                                                       "coupon_codes is set.")
+        if len(codes) > MAX_COUPON_CODES:
+            raise RowError("coupon_codes", "Too many coupon codes", f"At most {MAX_COUPON_CODES} coupon codes.")
+        if public and not (COUPON_RE.fullmatch(public) and len(public) <= MAX_PUBLIC_CODE_LENGTH):
+            raise RowError("public_coupon_code", "Invalid coupon code",
+                           f"public_coupon_code must be 1 to {MAX_PUBLIC_CODE_LENGTH} letters, digits, '-' or '_'.")
     elif codes or public:
         raise RowError("coupon_codes", "Conflicting fields", "Coupon codes apply to BUYER_APPLIED offers only.")
     prerequisites = {column: (_filter(row, column) if column.endswith("filter") else _list(row, column))

@@ -18,6 +18,10 @@ What lives where (modules of this package):
 - Shipments, their payments (one per fulfilment), cancellations, refunds and returns are Nodes
   whose parent is the order; their `items` are non-paged edges, so `fields=refunds{items{...}}`
   nests like Meta's.
+- A return reads as Meta's Returns API documents it: `return_status` (default; there is no
+  `status`), `return_message`, `merchant_return_id`, `item_return_quantities` and
+  `item_return_reasons` (`[{"key": <item id>, "value": ...}]`), `items` (the order's items,
+  with their own quantities) and `order`.
 - The buyer and Meta as actors (placing orders with every discount type, buyer cancellations,
   return requests, Meta-initiated refunds) are meta_sandbox/actions/buyer.py and
   meta_sandbox/actions/orders.py, behind the control calls of meta_sandbox/controls/orders.py.

@@ -130,22 +130,41 @@ def order_refunds(ctx, order, args):
     return children(REFUND, order)
 
 
-# Returns.
-node_type(RETURN, label="CommerceReturn", perms=READ_PERMS, default_fields=("id", "status"), fields={
-    "status": Computed(_gated(lambda ctx, n: n.data["status"])),
-    "order_id": Computed(lambda ctx, n: n.parent_id),
+# Returns, as Meta's Returns API documents the return node (developers.facebook.com/documentation/
+# ads-commerce/commerce-platform/order-management/returns-api): `return_status` (the default field;
+# there is no `status`), `return_message`, `merchant_return_id`, `item_return_quantities` and
+# `item_return_reasons` as [{key: item id, value}], `items` (the subset of the order's items) and
+# `order`. Fields Meta does not list there (status, order_id, created, notes) are not served.
+def _keyed(name: str):
+    return lambda ctx, n: [{"key": item["id"], "value": item[name]} for item in n.data["items"]
+                           if item.get(name) not in (None, "")]
+
+
+node_type(RETURN, label="CommerceReturn", perms=READ_PERMS, default_fields=("id", "return_status"), fields={
+    "return_status": Computed(_gated(lambda ctx, n: n.data["status"])),
     "merchant_return_id": Computed(lambda ctx, n: n.data.get("merchant_return_id") or None),
     "return_message": Value(),
-    "notes": Value(),
-    "created": Value(),
-    "last_updated": Value(),
+    "item_return_quantities": Computed(_gated(_keyed("quantity"))),
+    "item_return_reasons": Computed(_gated(_keyed("reason"))),
+    "order": Computed(_gated(lambda ctx, n: {"id": n.parent_id})),
 })
 
 
-@edge(RETURN, "items", paged=False, item_label="CommerceReturnItem",
-      item_fields=("id", "retailer_id", "product_id", "quantity", "reason"), perms=READ_PERMS)
-def return_items(ctx, node, args):
-    return [dict(item) for item in node.data["items"]]
+def _returned_order_items(ctx, node, args):
+    """The order's items the return is about, as order items (their own quantity is the line's;
+    how many units come back is in `item_return_quantities`)."""
+    order = Node.objects.filter(pk=Node.pk_from_gid(node.parent_id) or 0).first()
+    lines = {line["id"]: line for line in (order.data.get("items", []) if order else [])}
+    out = []
+    for item in node.data["items"]:
+        line = lines.get(item["id"], item)
+        out.append({k: line[k] for k in ("id", "retailer_id", "product_id", "product_name", "quantity") if k in line})
+    return out
+
+
+edge(RETURN, "items", paged=False, item_label="CommerceOrderItem",
+     item_fields=("id", "retailer_id", "product_id", "product_name", "quantity"),
+     perms=READ_PERMS)(_gated(_returned_order_items))
 
 
 RETURN_LIST_PARAMS = (P("statuses", "list<enum>", enum=RETURN_STATUSES), P("merchant_return_id"))
