@@ -44,3 +44,23 @@ class ServerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.event_id}"
+
+
+class AdsSettings(models.Model):
+    """Per shop: how its server events go to Meta. Made with the shop (`ads.apps`)."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="ads_settings")
+    #: from Events Manager → Test events; while set, events go there instead of counting
+    test_event_code = models.CharField(_("test event code"), max_length=40, blank=True,
+                                       help_text=_("From Events Manager → Test events. Leave empty to send live events."))
+    #: Meta's Limited Data Use (`data_processing_options: ["LDU"]`, location chosen by Meta)
+    limited_data_use = models.BooleanField(
+        _("Limited Data Use"), default=False,
+        help_text=_("Ask Meta to process events under Limited Data Use (for buyers in US states with such laws)."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "ads settings"
+
+    def __str__(self) -> str:
+        return f"ads settings of {self.shop_id}"

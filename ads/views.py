@@ -1,10 +1,53 @@
 from __future__ import annotations
 
-from django.shortcuts import render
+from datetime import timedelta
 
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ads import services
+from ads.forms import AdsSettingsForm
+from ads.models import ServerEvent
+from ads.snippet import snippet
+from shops.models import ApiKey, MetaConnection
 from shops.tenancy import shop_view
+
+
+def _event_figures(shop) -> dict:
+    now = timezone.now()
+    day, week = now - timedelta(hours=24), now - timedelta(days=7)
+    figures = ServerEvent.objects.filter(shop=shop, queued_at__gte=week).aggregate(
+        week=Count("pk"), day=Count("pk", filter=Q(queued_at__gte=day)),
+        sent_day=Count("pk", filter=Q(queued_at__gte=day, state=ServerEvent.State.SENT)),
+        waiting=Count("pk", filter=Q(state=ServerEvent.State.QUEUED)),
+        refused_week=Count("pk", filter=Q(state=ServerEvent.State.REJECTED)),
+        expired_week=Count("pk", filter=Q(state=ServerEvent.State.EXPIRED)))
+    figures["by_name"] = list(ServerEvent.objects.filter(shop=shop, queued_at__gte=week).values("event_name")
+                              .annotate(n=Count("pk")).order_by("-n")[:10])
+    figures["refused"] = list(ServerEvent.objects.filter(shop=shop, state=ServerEvent.State.REJECTED)
+                              .order_by("-pk")[:5])
+    return figures
 
 
 @shop_view
 def index(request, shop):
-    return render(request, "ads/index.html", {"shop": shop})
+    prefs = services.settings_for(shop)
+    form = AdsSettingsForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(shop, values=form.values(), actor=request.user)
+        messages.success(request, _("Ads settings saved."))
+        return redirect("ads:index", shop_id=shop.pk)
+    conn = MetaConnection.objects.filter(shop=shop).first()
+    pixel_id = conn.pixel_id if conn and conn.is_connected else ""
+    return render(request, "ads/index.html", {
+        "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs,
+        "snippet": snippet(shop, pixel_id) if pixel_id else "",
+        "events": _event_figures(shop) if pixel_id else None,
+        "keys": ApiKey.objects.filter(shop=shop, revoked_at__isnull=True).count(),
+        # Events Manager's page for a pixel (dataset): the link Meta's own plugins open.
+        "events_manager_url": f"https://business.facebook.com/events_manager2/list/pixel/{pixel_id}/overview"
+        if pixel_id else "",
+    })

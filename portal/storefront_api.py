@@ -126,7 +126,7 @@ def _queue_one(shop, raw) -> dict:
     event, created = queue_event(shop, event_name=name, key=_event_key(name, raw.get("event_id")),
                                  event_time=_time(raw.get("event_time", time.time()), "event_time"), user=user,
                                  custom=custom, event_source_url=str(raw.get("event_source_url") or ""),
-                                 action_source=source)
+                                 action_source=source, opt_out=raw.get("opt_out") is True)
     return {"status": "queued" if created else "duplicate", "event_id": event.event_id}
 
 

@@ -13,6 +13,7 @@ from ads.capi.event_ids import BadEventId
 from ads.capi.event_ids import event_id as make_event_id
 from ads.capi.userdata import user_data
 from ads.models import ServerEvent
+from ads.services import settings_for
 
 #: Meta accepts website events up to 7 days old (META_API §7.5).
 MAX_AGE = timedelta(days=7)
@@ -48,10 +49,12 @@ def _check(event_name: str, event_time: datetime, custom: Mapping, source_url: s
 
 def queue_event(shop, *, event_name: str, key: str, event_time: datetime, user: Mapping,
                 custom: Mapping | None = None, event_source_url: str = "", action_source: str = "website",
-                test_event_code: str = "") -> tuple[ServerEvent, bool]:
+                test_event_code: str = "", opt_out: bool = False) -> tuple[ServerEvent, bool]:
     """Queue one event for the Conversions API. `key` is the order id of an order event, or the
     browser's random id (the event id rule, `ads.capi.event_ids`). Returns (event, created): an
-    event already queued or sent under that name and id is returned as it is, never again."""
+    event already queued or sent under that name and id is returned as it is, never again.
+    The shop's settings add Limited Data Use and route events to Test events while a test code
+    is set; `opt_out` (the buyer declined ads use) is passed to Meta as is."""
     custom = dict(custom or {})
     try:
         eid = make_event_id(event_name, key)
@@ -66,6 +69,13 @@ def queue_event(shop, *, event_name: str, key: str, event_time: datetime, user: 
         raise EventRefused("no customer information Meta can match on", "user_data")
     payload = {"event_name": event_name, "event_time": int(event_time.timestamp()), "event_id": eid,
                "action_source": action_source, "user_data": hashed}
+    prefs = settings_for(shop)
+    if prefs.limited_data_use:
+        # Meta's Limited Data Use with geolocation left to Meta (country 0, state 0)
+        payload.update(data_processing_options=["LDU"], data_processing_options_country=0,
+                       data_processing_options_state=0)
+    if opt_out:
+        payload["opt_out"] = True
     if event_source_url:
         payload["event_source_url"] = event_source_url
     if custom:
@@ -74,7 +84,7 @@ def queue_event(shop, *, event_name: str, key: str, event_time: datetime, user: 
         with transaction.atomic():
             event = ServerEvent.objects.create(shop=shop, event_name=event_name, event_id=eid, event_time=event_time,
                                                action_source=action_source, payload=payload, dropped_keys=dropped,
-                                               test_event_code=test_event_code)
+                                               test_event_code=test_event_code or prefs.test_event_code)
     except IntegrityError:  # the same event reported twice at the same moment
         return ServerEvent.objects.get(shop=shop, event_name=event_name, event_id=eid), False
     transaction.on_commit(lambda: _request_send(shop.pk))

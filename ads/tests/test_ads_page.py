@@ -1,0 +1,61 @@
+"""The Ads page of a shop connected through FBE: its pixel, the server events' figures, the
+storefront snippet with the event-id helper, and the settings that shape what is sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ads.capi.queue import queue_event
+from ads.models import AdsSettings, ServerEvent
+from shops.models import AuditEvent
+
+BROWSER = {"client_user_agent": "Mozilla/5.0", "client_ip_address": "203.0.113.7"}
+
+
+def test_an_unconnected_shop_is_told_to_connect(owner, shop_a):
+    page = owner.get(reverse("ads:index", args=[shop_a.pk])).content.decode()
+    assert "Connect your shop to set up the Meta Pixel" in page and "portalEventId" not in page
+
+
+def test_the_page_shows_the_pixel_the_snippet_and_the_figures(meta_shop, owner):
+    shop, pixel = meta_shop.shop, meta_shop.business["pixel_id"]
+    queue_event(shop, event_name="AddToCart", key="k1", event_time=timezone.now() - timedelta(minutes=1),
+                user=BROWSER, event_source_url="https://tea.example.com/p/1")
+    page = owner.get(reverse("ads:index", args=[shop.pk])).content.decode()
+    assert pixel in page and f"events_manager2/list/pixel/{pixel}/overview" in page
+    assert "window.portalEventId" in page and f'fbq(&quot;init&quot;, &quot;{pixel}&quot;)' in page
+    assert "1 received, 1 sent to Meta" in page and "AddToCart" in page
+
+
+def test_test_mode_and_limited_data_use_shape_what_is_sent(meta_shop, owner):
+    shop = meta_shop.shop
+    response = owner.post(reverse("ads:index", args=[shop.pk]), {"test_event_code": "TEST4242",
+                                                                  "limited_data_use": "on"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.get(shop=shop, action="ads.settings").changes == {
+        "test_event_code": ["", "TEST4242"], "limited_data_use": [False, True]}
+    event, _ = queue_event(shop, event_name="Search", key="q1", event_time=timezone.now(), user=BROWSER,
+                           event_source_url="https://tea.example.com/search", custom={"search_string": "tea"})
+    event.refresh_from_db()
+    assert event.test_event_code == "TEST4242" and event.state == ServerEvent.State.SENT
+    assert event.payload["data_processing_options"] == ["LDU"]
+    from meta_sandbox import facade
+
+    assert [e["test_event_code"] for e in facade.received_events(meta_shop.business["pixel_id"])] == ["TEST4242"]
+    page = owner.get(reverse("ads:index", args=[shop.pk])).content.decode()
+    assert "events go to Test events with the code TEST4242" in page
+
+
+def test_a_bad_test_code_is_refused_at_its_field(meta_shop, owner):
+    response = owner.post(reverse("ads:index", args=[meta_shop.shop.pk]), {"test_event_code": "<b>x</b>"})
+    assert response.status_code == 200 and "Use the code Events Manager shows" in response.content.decode()
+    assert AdsSettings.objects.get(shop=meta_shop.shop).test_event_code == ""
+
+
+def test_viewers_read_but_do_not_change_settings(viewer_client, shop_a):
+    url = reverse("ads:index", args=[shop_a.pk])
+    assert viewer_client.get(url).status_code == 200
+    assert viewer_client.post(url, {"test_event_code": "X1"}).status_code == 403
