@@ -57,6 +57,12 @@ class AdsSettings(models.Model):
     limited_data_use = models.BooleanField(
         _("Limited Data Use"), default=False,
         help_text=_("Ask Meta to process events under Limited Data Use (for buyers in US states with such laws)."))
+    #: the pixel as last read from Meta (`ads.pixel.check_pixel`): connected to the shop's
+    #: catalog (None: not read yet), and when it last received a live event
+    pixel_linked = models.BooleanField(null=True, blank=True)
+    pixel_last_fired_at = models.DateTimeField(null=True, blank=True)
+    pixel_checked_at = models.DateTimeField(null=True, blank=True)
+    pixel_check_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -29,3 +29,20 @@ def send_due_shops() -> int:
     for shop_id in shop_ids:
         async_task("ads.tasks.send_events", shop_id, group=SEND_JOB)
     return len(shop_ids)
+
+
+def check_pixel(shop_id: int) -> dict:
+    from ads import pixel
+
+    with run_job(pixel.CHECK_JOB, shop_id) as job:
+        job.counts = pixel.check_pixel(shop_id)
+        return job.counts
+
+
+def check_all_pixels() -> int:
+    from shops.models import MetaConnection
+
+    shop_ids = list(MetaConnection.objects.usable().exclude(pixel_id="").values_list("shop_id", flat=True))
+    for shop_id in shop_ids:
+        async_task("ads.tasks.check_pixel", shop_id, group="ads.check_pixel")
+    return len(shop_ids)

@@ -5,4 +5,5 @@ from ads import views
 app_name = "ads"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("pixel/link/", views.link_pixel, name="link_pixel"),
 ]

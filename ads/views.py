@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ads import services
 from ads.forms import AdsSettingsForm
@@ -51,3 +52,22 @@ def index(request, shop):
         "events_manager_url": f"https://business.facebook.com/events_manager2/list/pixel/{pixel_id}/overview"
         if pixel_id else "",
     })
+
+
+@shop_view(write=True)
+@require_POST
+def link_pixel(request, shop):
+    from ads import pixel
+    from graph.errors import GraphError
+
+    try:
+        linked = pixel.link_pixel(shop, actor=request.user)
+    except GraphError as error:
+        messages.error(request, _("Meta did not connect the pixel: %(reason)s") % {"reason": error.user_message()})
+    else:
+        if linked:
+            messages.success(request, _("The pixel is connected to your catalog."))
+        else:
+            messages.error(request, _("Meta accepted the request but does not list the pixel on the catalog yet; "
+                                      "we will check again within the hour."))
+    return redirect("ads:index", shop_id=shop.pk)

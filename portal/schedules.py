@@ -43,6 +43,7 @@ REGISTRY: list[Entry] = [
     Entry("promotions-offers-sync", "promotions.tasks.sync_due_shops", minutes=5),
     Entry("promotions-allocations", "promotions.tasks.pull_allocations_due", minutes=10),
     Entry("ads-send-events", "ads.tasks.send_due_shops", minutes=1),
+    Entry("ads-check-pixels", "ads.tasks.check_all_pixels", schedule_type=Schedule.HOURLY),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]
 

@@ -28,6 +28,7 @@ from .. import errors
 from ..models import Node
 from ..params import P
 from ..router import edge, route
+from .business import CATALOG_PERMS
 
 MAX_EVENTS = 1000
 MAX_AGE_S = 7 * 24 * 3600
@@ -98,6 +99,9 @@ def keep(pixel: Node, event: dict, *, source: str, test_code: str = "", now: int
     (name and id) received within 48 hours. Browser events (the console's fake storefront) come
     through here too, with source "browser"."""
     now = int(time.time()) if now is None else now
+    if not test_code:  # Events Manager's "last received" moves with live events only
+        pixel.data["last_fired_time"] = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(now))
+        pixel.save(update_fields=["data", "updated"])
     event_id = str(event.get("event_id") or "")
     key = f"{event['event_name']}:{event_id}" if event_id else ""
     if key and not test_code:
@@ -146,3 +150,39 @@ def received_events(ctx, pixel, args):
              "sources": n.data.get("sources", []), "deduplicated": n.data.get("deduplicated", 0),
              "test_event_code": n.data.get("test_event_code", ""), "id": str(n.pk)}
             for n in Node.objects.filter(type="pixel_event", parent_id=pixel.gid, deleted=False).order_by("pk")]
+
+
+# --- the pixels connected to a catalog (Meta: "Product Catalog External Event Sources") ----------
+
+
+def _sources(catalog: Node) -> list[str]:
+    return [str(i) for i in catalog.data.get("external_event_sources", [])]
+
+
+@edge("catalog", "external_event_sources", perms=CATALOG_PERMS, paged=False, summary=True,
+      item_label="ExternalEventSource", item_fields=("id", "name", "source_type"))
+def external_event_sources(ctx, catalog, args):
+    """Meta answers `{"data": [ExternalEventSource…], "summary": {"total_count"}}`, no paging."""
+    pixels = {n.gid: n for n in Node.objects.filter(type="pixel", deleted=False, business_id=catalog.business_id)}
+    return [{"id": gid, "name": pixels[gid].data.get("name", ""), "source_type": "PIXEL"}
+            for gid in _sources(catalog) if gid in pixels]
+
+
+@route("POST", "{catalog:catalog}/external_event_sources", perms=CATALOG_PERMS, params=(
+    P("external_event_sources", "json", required=True),
+))
+def connect_event_sources(ctx):
+    """`external_event_sources`: a JSON array of pixel ids of the catalog's business; adding one
+    already connected changes nothing. Answers `{"success": true}`."""
+    wanted = ctx.args["external_event_sources"]
+    if not isinstance(wanted, list) or not wanted:
+        raise errors.bad_type("external_event_sources", "a JSON array of event source ids")
+    pixels = {n.gid for n in Node.objects.filter(type="pixel", deleted=False, business_id=ctx.node.business_id)}
+    unknown = [str(i) for i in wanted if str(i) not in pixels]
+    if unknown:
+        raise errors.invalid_param(f"Invalid event source ids: {', '.join(unknown)}",
+                                   error_data={"blame_field_specs": [["external_event_sources"]]})
+    sources = _sources(ctx.node)
+    ctx.node.data["external_event_sources"] = sources + [str(i) for i in wanted if str(i) not in sources]
+    ctx.node.save(update_fields=["data", "updated"])
+    return {"success": True}

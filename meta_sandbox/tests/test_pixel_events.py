@@ -90,3 +90,25 @@ def test_test_events_are_kept_apart(graph, biz):
     assert _send(graph, biz, [_event()], test_event_code="TEST123").ok
     assert _send(graph, biz, [_event()], test_event_code="TEST123").ok
     assert [e["test_event_code"] for e in _received(graph, biz)] == ["TEST123", "TEST123"]
+
+
+def test_a_pixel_is_connected_to_the_catalog_as_meta_documents(graph, biz):
+    path = f"{biz['catalog_id']}/external_event_sources"
+    assert graph.get(path, token=biz["access_token"], summary="true").json() == {"data": [], "summary": {"total_count": 0}}
+    bad = graph.post(path, token=biz["access_token"], external_event_sources=json.dumps(["999"]))
+    assert error_of(bad)["code"] == 100
+    for _ in range(2):  # connecting twice changes nothing
+        answer = graph.post(path, token=biz["access_token"], external_event_sources=json.dumps([biz["pixel_id"]]))
+        assert answer.json() == {"success": True}
+    listed = graph.get(path, token=biz["access_token"]).json()["data"]
+    assert [(s["id"], s["source_type"]) for s in listed] == [(biz["pixel_id"], "PIXEL")]
+
+
+def test_live_events_move_the_pixels_last_fired_time(graph, biz):
+    assert not graph.get(biz["pixel_id"], token=biz["access_token"], fields="last_fired_time").json().get(
+        "last_fired_time")
+    _send(graph, biz, [_event()], test_event_code="T1")
+    assert not graph.get(biz["pixel_id"], token=biz["access_token"], fields="last_fired_time").json().get(
+        "last_fired_time")
+    _send(graph, biz, [_event()])
+    assert graph.get(biz["pixel_id"], token=biz["access_token"], fields="last_fired_time").json()["last_fired_time"]

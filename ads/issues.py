@@ -1,0 +1,61 @@
+"""The ads app's issue cards (kernel.issues): no pixel, a pixel not connected to the catalog,
+a pixel that received no event in 24 hours, server events Meta refused. Read from what the
+pixel check and the sender stored: no call to Meta."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ads.models import AdsSettings, ServerEvent
+from kernel.issues import IssueCard
+
+QUIET_AFTER = timedelta(hours=24)
+
+
+def ads_issue_cards(shop) -> list[IssueCard]:
+    from shops.models import MetaConnection
+
+    conn = MetaConnection.objects.filter(shop=shop).first()
+    if conn is None or not conn.is_connected:
+        return []
+    page = reverse("ads:index", args=[shop.pk])
+    if not conn.pixel_id:
+        return [IssueCard(
+            kind="ads.no_pixel", severity="must_fix", group="ads", title=_("The shop has no Meta Pixel"),
+            explanation=_("Without a pixel, Meta's ads cannot learn from what buyers do on your website, and the "
+                          "Conversions API has nowhere to send events. Reconnect and choose a pixel in the "
+                          "Facebook dialog."),
+            cta_label=_("Reconnect to Meta"), cta_url=reverse("shops:connect", args=[shop.pk]))]
+    prefs = AdsSettings.objects.filter(shop=shop).first()
+    cards: list[IssueCard] = []
+    if prefs is not None and prefs.pixel_linked is False:
+        cards.append(IssueCard(
+            kind="ads.pixel_not_linked", severity="must_fix", group="ads",
+            title=_("The pixel is not connected to your catalog"),
+            explanation=_("Meta matches the products in pixel and server events to your catalog only when the "
+                          "pixel is connected to it; ads showing your products need that match."),
+            cta_label=_("Connect the pixel"), cta_url=reverse("ads:link_pixel", args=[shop.pk]), cta_method="post",
+            checked_at=prefs.pixel_checked_at))
+    if prefs is not None and prefs.pixel_checked_at and (
+            prefs.pixel_last_fired_at is None or prefs.pixel_last_fired_at < timezone.now() - QUIET_AFTER):
+        cards.append(IssueCard(
+            kind="ads.pixel_quiet", severity="warning", group="ads",
+            title=_("The pixel received no event in 24 hours"),
+            explanation=_("Either the storefront snippet is not installed, or nobody visited. Install the "
+                          "snippet on every page of your website."),
+            cta_label=_("Get the snippet"), cta_url=page + "#snippet-title", checked_at=prefs.pixel_checked_at))
+    refused = ServerEvent.objects.filter(shop=shop, state=ServerEvent.State.REJECTED,
+                                         queued_at__gte=timezone.now() - timedelta(days=7)).count()
+    if refused:
+        cards.append(IssueCard(
+            kind="ads.events_refused", severity="warning", group="ads", count=refused,
+            title=ngettext("Meta refused %(n)d server event this week", "Meta refused %(n)d server events this week",
+                           refused) % {"n": refused},
+            explanation=_("Refused events do not count for your ads. The Ads page shows Meta's reason for each."),
+            cta_label=_("See the reasons"), cta_url=page))
+    return cards
