@@ -58,4 +58,31 @@ def ads_issue_cards(shop) -> list[IssueCard]:
                            refused) % {"n": refused},
             explanation=_("Refused events do not count for your ads. The Ads page shows Meta's reason for each."),
             cta_label=_("See the reasons"), cta_url=page))
+    cards.extend(_quality_cards(shop, page))
+    return cards
+
+
+def _quality_cards(shop, page: str) -> list[IssueCard]:
+    from ads import quality
+
+    cards = []
+    for row in quality.figures(shop):
+        if row["count"] < quality.MIN_EVENTS:
+            continue
+        if row["event_name"] == "Purchase" and row["email_share"] < quality.MIN_EMAIL_SHARE_PURCHASE:
+            cards.append(IssueCard(
+                kind="ads.purchase_match_low", severity="warning", group="ads",
+                title=_("Most Purchase events carry no e-mail address"),
+                explanation=_("Meta matches a purchase to the person who saw your ad mostly by e-mail or phone. "
+                              "Send the buyer's e-mail with each website order (it is hashed before it leaves "
+                              "the portal)."),
+                cta_label=_("See match quality"), cta_url=page + "#quality-title"))
+        match = row["catalog_match"]
+        if match is not None and match < quality.MIN_CATALOG_MATCH:
+            cards.append(IssueCard(
+                kind=f"ads.catalog_match_low.{row['event_name']}", severity="warning", group="ads",
+                title=_("%(event)s events name products your catalog does not have") % {"event": row["event_name"]},
+                explanation=_("Use your catalog's retailer ids as content_ids; Meta cannot tie other ids to your "
+                              "products or show them in ads."),
+                cta_label=_("See match quality"), cta_url=page + "#quality-title"))
     return cards

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ads import services
+from ads import quality, services
 from ads.forms import AdsSettingsForm
 from ads.models import ServerEvent
 from ads.snippet import snippet
@@ -47,6 +47,8 @@ def index(request, shop):
         "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs,
         "snippet": snippet(shop, pixel_id) if pixel_id else "",
         "events": _event_figures(shop) if pixel_id else None,
+        "quality": quality.figures(shop) if pixel_id else [],
+        "days": quality.per_day(shop) if pixel_id else [],
         "keys": ApiKey.objects.filter(shop=shop, revoked_at__isnull=True).count(),
         # Events Manager's page for a pixel (dataset): the link Meta's own plugins open.
         "events_manager_url": f"https://business.facebook.com/events_manager2/list/pixel/{pixel_id}/overview"

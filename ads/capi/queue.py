@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ads import quality
 from ads.capi.event_ids import BadEventId
 from ads.capi.event_ids import event_id as make_event_id
 from ads.capi.userdata import user_data
@@ -84,7 +85,8 @@ def queue_event(shop, *, event_name: str, key: str, event_time: datetime, user: 
         with transaction.atomic():
             event = ServerEvent.objects.create(shop=shop, event_name=event_name, event_id=eid, event_time=event_time,
                                                action_source=action_source, payload=payload, dropped_keys=dropped,
-                                               test_event_code=test_event_code or prefs.test_event_code)
+                                               test_event_code=test_event_code or prefs.test_event_code,
+                                               **quality.flags(shop, hashed, custom))
     except IntegrityError:  # the same event reported twice at the same moment
         return ServerEvent.objects.get(shop=shop, event_name=event_name, event_id=eid), False
     transaction.on_commit(lambda: _request_send(shop.pk))

@@ -59,3 +59,27 @@ def test_viewers_read_but_do_not_change_settings(viewer_client, shop_a):
     url = reverse("ads:index", args=[shop_a.pk])
     assert viewer_client.get(url).status_code == 200
     assert viewer_client.post(url, {"test_event_code": "X1"}).status_code == 403
+
+
+def test_match_quality_per_event_and_what_to_fix(meta_shop, owner):
+    from ads import quality
+    from catalog.tests.factories import make_product
+    from kernel.issues import issue_cards
+
+    shop = meta_shop.shop
+    make_product(shop, retailer_id="TEA-1")
+    now = timezone.now() - timedelta(minutes=1)
+    for n in range(quality.MIN_EVENTS):
+        user = {**BROWSER, **({"em": "ann@example.com"} if n < 5 else {})}
+        queue_event(shop, event_name="Purchase", key=f"W-{n}", event_time=now, user=user,
+                    event_source_url="https://tea.example.com/thanks",
+                    custom={"value": 10.0, "currency": "USD", "content_ids": ["TEA-1" if n % 2 else "tea-one"]})
+    row = quality.figures(shop)[0]
+    assert row["event_name"] == "Purchase" and row["count"] == 20
+    assert row["email_share"] == 0.25 and row["catalog_match"] == 0.5
+    assert dict(row["shares"])["IP address"] == 1.0
+    kinds = {card.kind for card in issue_cards(shop)}
+    assert {"ads.purchase_match_low", "ads.catalog_match_low.Purchase"} <= kinds
+    page = owner.get(reverse("ads:index", args=[shop.pk])).content.decode()
+    assert "Match quality, last 7 days" in page and "25 %" in page and "50 %" in page
+    assert "20 events, 20 sent" in page  # the chart's day
