@@ -23,17 +23,29 @@ MIN_CATALOG_MATCH = 0.9
 MIN_EVENTS = 20
 
 
-def flags(shop, user_data: dict, custom: dict) -> dict:
-    """The quality flags of one event about to be queued."""
-    out = {field: bool(user_data.get(key)) for field, key, _label in KEYS}
+def _content_ids(custom: dict) -> list[str]:
     ids = custom.get("content_ids") or [c.get("id") for c in custom.get("contents") or [] if isinstance(c, dict)]
-    ids = [str(i) for i in ids if i not in (None, "")]
-    if ids:
-        from catalog.models import Product
+    return [str(i) for i in ids if i not in (None, "")] if isinstance(ids, list) else []
 
-        known = set(Product.objects.filter(shop=shop, deleted_at__isnull=True, retailer_id__in=ids)
-                    .values_list("retailer_id", flat=True))
-        out["catalog_match"] = all(i in known for i in ids)
+
+def catalog_ids(shop, customs) -> set[str]:
+    """The shop's live retailer ids among the content ids of these events (one query)."""
+    from catalog.models import Product
+
+    wanted = sorted({i for custom in customs for i in _content_ids(custom)})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(Product.objects.filter(shop=shop, deleted_at__isnull=True, retailer_id__in=wanted[start:start + 500])
+                     .values_list("retailer_id", flat=True))
+    return found
+
+
+def flags(user_data: dict, custom: dict, known_ids: set[str]) -> dict:
+    """The quality flags of one event about to be queued (`known_ids`: from `catalog_ids`)."""
+    out = {field: bool(user_data.get(key)) for field, key, _label in KEYS}
+    ids = _content_ids(custom)
+    if ids:
+        out["catalog_match"] = all(i in known_ids for i in ids)
     return out
 
 

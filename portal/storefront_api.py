@@ -31,7 +31,7 @@ from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from ads.capi.queue import EventRefused, queue_event
+from ads.capi.queue import EventInput, EventRefused, Queued, queue_event, queue_events
 from kernel.money import Money, UnknownCurrency
 from orders.website import WebsiteLine, WebsiteOrder, record_website_order
 from shops.api_keys import authenticate
@@ -109,7 +109,7 @@ def _event_key(event_name: str, event_id) -> str:
     return event_id[len(prefix):]
 
 
-def _queue_one(shop, raw) -> dict:
+def _event_input(raw) -> EventInput:
     if not isinstance(raw, dict):
         raise EventRefused("each event is a JSON object")
     name = raw.get("event_name")
@@ -123,11 +123,16 @@ def _queue_one(shop, raw) -> dict:
     source = raw.get("action_source") or "website"
     if source not in ("website", "system_generated", "other"):
         raise EventRefused("website, system_generated or other", "action_source")
-    event, created = queue_event(shop, event_name=name, key=_event_key(name, raw.get("event_id")),
-                                 event_time=_time(raw.get("event_time", time.time()), "event_time"), user=user,
-                                 custom=custom, event_source_url=str(raw.get("event_source_url") or ""),
-                                 action_source=source, opt_out=raw.get("opt_out") is True)
-    return {"status": "queued" if created else "duplicate", "event_id": event.event_id}
+    return EventInput(event_name=name, key=_event_key(name, raw.get("event_id")),
+                      event_time=_time(raw.get("event_time", time.time()), "event_time"), user=user, custom=custom,
+                      event_source_url=str(raw.get("event_source_url") or ""), action_source=source,
+                      opt_out=raw.get("opt_out") is True)
+
+
+def _result(index: int, queued: Queued) -> dict:
+    if queued.status == "refused":
+        return {"index": index, "status": "refused", "errors": {queued.error.field or "event": str(queued.error)}}
+    return {"index": index, "status": queued.status, "event_id": queued.event.event_id if queued.event else ""}
 
 
 @_api
@@ -137,12 +142,16 @@ def events(request, shop, body):
         return _error(400, "invalid_events", "Send {\"events\": [...]} with at least one event.")
     if len(batch) > MAX_EVENTS:
         return _error(400, "too_many_events", f"At most {MAX_EVENTS} events per request.")
-    results = []
+    results: list = [None] * len(batch)
+    inputs, where = [], []
     for index, raw in enumerate(batch):
         try:
-            results.append({"index": index, **_queue_one(shop, raw)})
+            inputs.append(_event_input(raw))
+            where.append(index)
         except EventRefused as refused:
-            results.append({"index": index, "status": "refused", "errors": {refused.field or "event": str(refused)}})
+            results[index] = _result(index, Queued("refused", error=refused))
+    for index, queued in zip(where, queue_events(shop, inputs), strict=True):
+        results[index] = _result(index, queued)
     accepted = any(r["status"] != "refused" for r in results)
     return JsonResponse({"results": results}, status=202 if accepted else 400)
 

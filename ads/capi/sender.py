@@ -66,8 +66,10 @@ def _post(client, pixel_id: str, events: list[ServerEvent], counts: dict) -> Non
     counts["sent"] += len(events)
 
 
-def send_queued(shop_id: int, *, client=None, limit: int | None = None) -> dict:
-    """Send what the shop has queued (oldest first), `limit` events at most. Returns counts."""
+def send_queued(shop_id: int, *, client=None, limit: int | None = None, min_batch: int = 1) -> dict:
+    """Send what the shop has queued (oldest first), `limit` events at most, in batches of at
+    least `min_batch` (the rest waits for the next send: fewer, fuller calls when events pour
+    in). Returns counts."""
     from shops.graph import client_for_shop
     from shops.models import MetaConnection
 
@@ -86,6 +88,8 @@ def send_queued(shop_id: int, *, client=None, limit: int | None = None) -> dict:
             break
         code = queued[0].test_event_code
         batch = [e for e in queued if e.test_event_code == code]
+        if len(batch) < min_batch:
+            break
         key = secrets.token_hex(8)
         with transaction.atomic():
             ServerEvent.objects.filter(pk__in=[e.pk for e in batch]).update(batch_key=key,

@@ -94,28 +94,50 @@ def _check(index: int, event, now: int) -> None:
     _check_user_data(index, event["user_data"], event["action_source"])
 
 
-def keep(pixel: Node, event: dict, *, source: str, test_code: str = "", now: int | None = None) -> Node:
-    """Record one event as Meta keeps it: deduplicated against the other copy of the same event
-    (name and id) received within 48 hours. Browser events (the console's fake storefront) come
-    through here too, with source "browser"."""
+def keep_many(pixel: Node, events: list[dict], *, source: str, test_code: str = "",
+              now: int | None = None) -> list[Node]:
+    """Record events as Meta keeps them: each deduplicated against the other copy of the same
+    event (name and id) received within 48 hours. Browser events (the console's fake storefront,
+    the facade) come through here too, with source "browser". A few queries per call."""
     now = int(time.time()) if now is None else now
     if not test_code:  # Events Manager's "last received" moves with live events only
         pixel.data["last_fired_time"] = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(now))
         pixel.save(update_fields=["data", "updated"])
-    event_id = str(event.get("event_id") or "")
-    key = f"{event['event_name']}:{event_id}" if event_id else ""
-    if key and not test_code:
-        first = (Node.objects.filter(type="pixel_event", parent_id=pixel.gid, key=key, deleted=False)
-                 .order_by("pk").first())
-        if first is not None and now - int(first.data.get("received_at", 0)) <= DEDUP_WINDOW_S:
-            sources = first.data.setdefault("sources", [])
-            sources.append(source)
+    keys = [f"{e['event_name']}:{e['event_id']}" if e.get("event_id") else "" for e in events]
+    firsts: dict[str, Node] = {}
+    if not test_code:
+        wanted = sorted({k for k in keys if k})
+        for start in range(0, len(wanted), 500):
+            for node in (Node.objects.filter(type="pixel_event", parent_id=pixel.gid, deleted=False,
+                                             key__in=wanted[start:start + 500]).order_by("-pk")):
+                if now - int(node.data.get("received_at", 0)) <= DEDUP_WINDOW_S:
+                    firsts[node.key] = node  # ordered newest first: the oldest in the window wins
+    kept, new, touched = [], [], {}
+    for event, key in zip(events, keys, strict=True):
+        first = firsts.get(key) if key and not test_code else None
+        if first is not None:
+            first.data.setdefault("sources", []).append(source)
             first.data["deduplicated"] = first.data.get("deduplicated", 0) + 1
-            first.save(update_fields=["data", "updated"])
-            return first
-    return Node.objects.create(type="pixel_event", business_id=pixel.business_id, parent_id=pixel.gid, key=key,
-                               data={"event": event, "sources": [source], "deduplicated": 0, "received_at": now,
-                                     "test_event_code": test_code})
+            if first.pk is not None:  # one made earlier in this call is written with the others
+                touched[first.pk] = first
+            kept.append(first)
+            continue
+        node = Node(type="pixel_event", business_id=pixel.business_id, parent_id=pixel.gid, key=key,
+                    data={"event": event, "sources": [source], "deduplicated": 0, "received_at": now,
+                          "test_event_code": test_code})
+        new.append(node)
+        kept.append(node)
+        if key and not test_code:
+            firsts[key] = node
+    Node.objects.bulk_create(new, batch_size=500)
+    if touched:
+        Node.objects.bulk_update(list(touched.values()), ["data"], batch_size=500)
+    return kept
+
+
+def keep(pixel: Node, event: dict, *, source: str, test_code: str = "", now: int | None = None) -> Node:
+    """`keep_many` for one event."""
+    return keep_many(pixel, [event], source=source, test_code=test_code, now=now)[0]
 
 
 @route("POST", "{pixel:pixel}/events", perms=PERMS, params=(
@@ -138,9 +160,7 @@ def events(ctx):
     now = int(time.time())
     for index, event in enumerate(batch):
         _check(index, event, now)
-    test_code = ctx.args.get("test_event_code") or ""
-    for event in batch:
-        keep(ctx.node, event, source="server", test_code=test_code, now=now)
+    keep_many(ctx.node, batch, source="server", test_code=ctx.args.get("test_event_code") or "", now=now)
     return {"events_received": len(batch), "messages": [], "fbtrace_id": ctx.trace_id}
 
 

@@ -112,3 +112,8 @@ def test_live_events_move_the_pixels_last_fired_time(graph, biz):
         "last_fired_time")
     _send(graph, biz, [_event()])
     assert graph.get(biz["pixel_id"], token=biz["access_token"], fields="last_fired_time").json()["last_fired_time"]
+
+
+def test_two_copies_in_one_request_count_once(graph, biz):
+    assert _send(graph, biz, [_event(), _event()]).json()["events_received"] == 2
+    assert [(e["sources"], e["deduplicated"]) for e in _received(graph, biz)] == [(["server", "server"], 1)]
