@@ -35,7 +35,7 @@ __all__ = [
     "register_order_app", "has_orders", "count_orders", "place_orders", "list_orders", "order_state",
     "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
     # the pixel: the buyer's browser and Events Manager
-    "fire_browser_event", "received_events",
+    "fire_browser_event", "received_events", "connect_pixel_to_catalog",
     # the demo
     "seed_demo",
 ]
@@ -230,6 +230,13 @@ def received_events(pixel_id: str) -> list[dict]:
     from .actions import pixel
 
     return pixel.received_events(pixel_id)
+
+
+def connect_pixel_to_catalog(catalog_id: str, pixel_id: str) -> None:
+    """The seller connects the pixel to the catalog (Commerce Manager, or the Graph call)."""
+    from .actions import pixel
+
+    pixel.connect_to_catalog(catalog_id, pixel_id)
 
 
 def seed_demo(shops, stdout=None) -> None:

@@ -31,7 +31,7 @@ from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from ads.capi.queue import EventInput, EventRefused, Queued, queue_event, queue_events
+from ads.capi.queue import EventInput, EventRefused, Queued, meta_value, queue_event, queue_events
 from kernel.money import Money, UnknownCurrency
 from orders.website import WebsiteLine, WebsiteOrder, record_website_order
 from shops.api_keys import authenticate
@@ -237,22 +237,16 @@ def _parse_order(body: dict) -> WebsiteOrder:
                         shipping_address={str(k)[:40]: str(v)[:200] for k, v in list(address.items())[:20]})
 
 
-def _meta_value(minor: int, currency: str):
-    """Meta's `custom_data.value` is a JSON number. The amount is exact in minor units; the
-    float only carries its decimal text (e.g. 24.99) onto the wire, no arithmetic is done on it."""
-    return float(Money(minor, currency).to_decimal())
-
-
 def _purchase(shop, data: WebsiteOrder, order, raw_event) -> dict:
     raw_event = raw_event if isinstance(raw_event, dict) else {}
     user = raw_event.get("user_data") if isinstance(raw_event.get("user_data"), dict) else {}
     user = {"em": data.buyer_email, "ph": data.buyer_phone, **user}
     if data.shipping_address.get("country") and "country" not in user:
         user["country"] = data.shipping_address["country"]
-    custom = {"value": _meta_value(order.total_minor, data.currency), "currency": data.currency,
+    custom = {"value": meta_value(order.total_minor, data.currency), "currency": data.currency,
               "content_ids": [line.retailer_id for line in data.lines], "content_type": "product",
               "contents": [{"id": line.retailer_id, "quantity": line.quantity,
-                            "item_price": _meta_value(line.price_per_unit_minor, data.currency)} for line in data.lines],
+                            "item_price": meta_value(line.price_per_unit_minor, data.currency)} for line in data.lines],
               "num_items": sum(line.quantity for line in data.lines), "order_id": data.order_id}
     try:
         event, created = queue_event(shop, event_name="Purchase", key=data.order_id, event_time=data.placed_at,

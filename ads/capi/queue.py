@@ -23,6 +23,15 @@ STANDARD_EVENTS = ("PageView", "ViewContent", "AddToCart", "InitiateCheckout", "
                    "Search", "Lead", "CompleteRegistration", "Subscribe")
 
 
+def meta_value(minor: int, currency: str) -> float:
+    """Meta's `custom_data.value` (and `item_price`) is a JSON number. The amount is exact in
+    minor units; the float only carries its decimal text (e.g. 24.99) onto the wire: no
+    arithmetic is done on it."""
+    from kernel.money import Money
+
+    return float(Money(minor, currency).to_decimal())
+
+
 class EventRefused(ValueError):
     """An event that cannot be queued; `field` names what to fix."""
 

@@ -38,3 +38,18 @@ def received_events(pixel_id: str) -> list[dict]:
              "test_event_code": n.data.get("test_event_code", ""),
              "custom_data": n.data["event"].get("custom_data", {})}
             for n in Node.objects.filter(type="pixel_event", parent_id=pixel.gid, deleted=False).order_by("pk")]
+
+
+def connect_to_catalog(catalog_id: str, pixel_id: str) -> None:
+    """The seller connects the pixel to the catalog in Commerce Manager (what `POST
+    /{catalog_id}/external_event_sources` does)."""
+    from ..models import Node
+
+    pixel = _pixel(pixel_id)
+    catalog = next((n for n in Node.objects.filter(type="catalog", deleted=False) if n.gid == str(catalog_id)), None)
+    if catalog is None:
+        raise NotFound(f"no catalog {catalog_id}")
+    sources = [str(i) for i in catalog.data.get("external_event_sources", [])]
+    if pixel.gid not in sources:
+        catalog.data["external_event_sources"] = [*sources, pixel.gid]
+        catalog.save(update_fields=["data", "updated"])
