@@ -7,7 +7,7 @@ the console and the dialog come first; every other path is a Graph call
 
 from django.urls import include, path, re_path
 
-from . import console, control, dialog, views
+from . import console, control, dialog, pixel_web, views
 from .controls import extra_control_patterns
 
 app_name = "sandbox"
@@ -57,8 +57,15 @@ dialog_patterns = [
     re_path(r"^www/(?P<version>v\d+\.\d+)/dialog/oauth/?$", dialog.oauth_dialog, name="dialog_oauth_versioned"),
 ]
 
+pixel_patterns = [
+    path("fbevents.js", pixel_web.fbevents_js, name="fbevents_js"),
+    path("tr", pixel_web.tr, name="pixel_tr"),
+    path("storefront/", pixel_web.storefront, name="storefront"),
+]
+
 urlpatterns = [
     *control_patterns,
+    *pixel_patterns,
     # Area control calls (meta_sandbox/controls/<area>.py), relative to _control/.
     path("_control/", include(extra_control_patterns())),
     *console_patterns,

@@ -206,3 +206,45 @@ def connect_event_sources(ctx):
     ctx.node.data["external_event_sources"] = sources + [str(i) for i in wanted if str(i) not in sources]
     ctx.node.save(update_fields=["data", "updated"])
     return {"success": True}
+
+
+# --- the pixel's figures (Meta: "Ads Pixel Stats", `GET /{ads-pixel-id}/stats`) -------------------
+
+STATS_AGGREGATIONS = ("event", "event_source", "event_processing_results", "event_total_counts")
+
+
+@edge("pixel", "stats", perms=PERMS, paged=False, item_label="AdsPixelStatsResult", params=(
+    P("aggregation", "enum", enum=STATS_AGGREGATIONS, default="event"),
+    P("start_time", "datetime"),
+    P("end_time", "datetime"),
+    P("event", "string"),
+    P("agent", "string"),
+))
+def pixel_stats(ctx, pixel, args):
+    """Meta answers AdsPixelStatsResult rows `{aggregation, start_time, data: [{value, count}]}`,
+    one per hour. Meta's reference lists the aggregations but not every value they report; the
+    sandbox's values (docs/sandbox.md): `event` the event names, `event_source` BROWSER and
+    SERVER (every copy received), `event_processing_results` PROCESSED (events kept) and
+    DEDUPLICATED (copies dropped as duplicates). Test events are left out."""
+    aggregation = args.get("aggregation") or "event"
+    start, end = args.get("start_time"), args.get("end_time")
+    hours: dict[int, dict[str, int]] = {}
+    for node in Node.objects.filter(type="pixel_event", parent_id=pixel.gid, deleted=False):
+        data = node.data
+        received = int(data.get("received_at", 0))
+        if data.get("test_event_code") or (start and received < start) or (end and received >= end):
+            continue
+        bucket = hours.setdefault(0 if aggregation == "event_total_counts" else received - received % 3600, {})
+        if aggregation in ("event", "event_total_counts"):
+            name = data["event"].get("event_name", "")
+            bucket[name] = bucket.get(name, 0) + 1 + data.get("deduplicated", 0)
+        elif aggregation == "event_source":
+            for source in data.get("sources", []):
+                bucket[source.upper()] = bucket.get(source.upper(), 0) + 1
+        else:
+            bucket["PROCESSED"] = bucket.get("PROCESSED", 0) + 1
+            bucket["DEDUPLICATED"] = bucket.get("DEDUPLICATED", 0) + data.get("deduplicated", 0)
+    return [{"aggregation": aggregation,
+             "start_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(hour)) if hour else None,
+             "data": [{"value": value, "count": count} for value, count in sorted(counts.items())]}
+            for hour, counts in sorted(hours.items())]

@@ -117,3 +117,23 @@ def test_live_events_move_the_pixels_last_fired_time(graph, biz):
 def test_two_copies_in_one_request_count_once(graph, biz):
     assert _send(graph, biz, [_event(), _event()]).json()["events_received"] == 2
     assert [(e["sources"], e["deduplicated"]) for e in _received(graph, biz)] == [(["server", "server"], 1)]
+
+
+def test_the_pixels_stats_count_sources_and_duplicates(graph, biz):
+    pixel = next(n for n in Node.objects.filter(type="pixel") if n.gid == biz["pixel_id"])
+    keep(pixel, {"event_name": "Purchase", "event_id": "purchase.W-1"}, source="browser")
+    _send(graph, biz, [_event(), _event(event_name="AddToCart", event_id="addtocart.k", custom_data={})])
+
+    def stats(aggregation):
+        rows = graph.get(f"{biz['pixel_id']}/stats", token=biz["access_token"], aggregation=aggregation).json()["data"]
+        totals = {}
+        for row in rows:
+            assert row["aggregation"] == aggregation
+            for item in row["data"]:
+                totals[item["value"]] = totals.get(item["value"], 0) + item["count"]
+        return totals
+
+    assert stats("event_source") == {"BROWSER": 1, "SERVER": 2}
+    assert stats("event_processing_results") == {"PROCESSED": 2, "DEDUPLICATED": 1}
+    assert stats("event") == {"AddToCart": 1, "Purchase": 2}
+    assert error_of(graph.get(f"{biz['pixel_id']}/stats", token=biz["access_token"], aggregation="nope"))["code"] == 100

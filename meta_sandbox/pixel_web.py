@@ -1,0 +1,77 @@
+"""The pixel's browser side, as Meta serves it to a website, and a stand-in website.
+
+- `fbevents.js`: what `connect.facebook.net/en_US/fbevents.js` does for the snippet, reduced to
+  what the sandbox needs: it takes over the `fbq` queue, remembers `init`ed pixels and, for
+  each `track`, requests `/tr` with the pixel id, event name, `eventID`, page URL and custom
+  data, as an image request like Meta's pixel (META_API §7.6: `www.facebook.com/tr?id=…&ev=…`).
+- `tr`: records the browser event (`actions.pixel.fire_browser_event`), deduplicated with the
+  server copy by Meta's rule, and answers a 1×1 GIF.
+- `storefront/`: a stand-in for the seller's website (no login: it is "the internet"). Paste
+  the portal's snippet, install it, then view, add to cart and buy: each fires the pixel; the
+  page can also post the order to the portal's storefront API with a key, as the seller's own
+  server would, so the demo shows Meta keeping one Purchase from the two copies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .actions import NotFound
+from .actions import pixel as pixel_actions
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+
+SCRIPT = r"""(function (w, d) {
+  var fbq = w.fbq;
+  if (!fbq) return;
+  var me = d.currentScript && d.currentScript.src;
+  var tr = me ? me.replace(/fbevents\.js.*$/, "tr") : "/graph-sandbox/tr";
+  var pixels = [];
+  fbq.callMethod = function () {
+    var a = Array.prototype.slice.call(arguments);
+    if (a[0] === "init") { if (pixels.indexOf(String(a[1])) < 0) pixels.push(String(a[1])); return; }
+    if (a[0] !== "track" && a[0] !== "trackCustom") return;
+    var options = a[3] || {};
+    pixels.forEach(function (id) {
+      var query = "id=" + encodeURIComponent(id) + "&ev=" + encodeURIComponent(a[1]) +
+        "&eid=" + encodeURIComponent(options.eventID || "") + "&dl=" + encodeURIComponent(w.location.href) +
+        "&cd=" + encodeURIComponent(JSON.stringify(a[2] || {}));
+      (new Image()).src = tr + "?" + query;
+    });
+  };
+  var queued = fbq.queue || [];
+  fbq.queue = [];
+  queued.forEach(function (args) { fbq.callMethod.apply(fbq, args); });
+})(window, document);
+"""
+
+
+@require_GET
+def fbevents_js(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(SCRIPT, content_type="application/javascript")
+
+
+@require_GET
+def tr(request: HttpRequest) -> HttpResponse:
+    try:
+        custom = json.loads(request.GET.get("cd") or "{}")
+    except ValueError:
+        custom = {}
+    try:
+        pixel_actions.fire_browser_event(
+            request.GET.get("id", ""), event_name=request.GET.get("ev", "")[:40] or "PageView",
+            event_id=request.GET.get("eid", "")[:100], custom_data=custom if isinstance(custom, dict) else {},
+            event_source_url=request.GET.get("dl", "")[:500])
+    except NotFound:
+        pass  # Meta's pixel answers the image whatever it was sent
+    return HttpResponse(GIF, content_type="image/gif")
+
+
+@require_GET
+def storefront(request: HttpRequest) -> HttpResponse:
+    return render(request, "sandbox/storefront.html", {})
