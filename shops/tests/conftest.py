@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from graph.client import GraphClient
-from graph.tests.helpers import READ_TIMEOUT
 from graph.models import GraphCall
+from graph.tests.helpers import READ_TIMEOUT
 from shops.graph import client_for_shop
 from shops.models import MetaConnection
 
