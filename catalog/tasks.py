@@ -37,6 +37,13 @@ def _run(name: str, job_id: int, *, write: bool):
 # --- sync with Meta ------------------------------------------------------------------------------
 
 
+def _failure_of(run_id: int | None) -> str:
+    from catalog.models import SyncRun
+
+    found = SyncRun.objects.filter(pk=run_id).values_list("error", flat=True).first() if run_id else None
+    return found or "the catalog sync failed"
+
+
 def _sync(kind: str, shop_id: int, trigger: str, run_id: int | None, user_id: int | None, debounce: str = ""):
     from catalog import sync
 
@@ -52,6 +59,10 @@ def _sync(kind: str, shop_id: int, trigger: str, run_id: int | None, user_id: in
             job.counts.update(found or {})
         if outcome.status == "busy":
             job.skip("another sync of this shop is running")
+        if outcome.status == "failed":
+            # The engine recorded the failure on its SyncRun; the run fails too, so that
+            # repeated failures become a shop issue (shops.health.jobs).
+            job.fail(outcome.detail or _failure_of(outcome.run_id))
     return outcome.status
 
 

@@ -11,7 +11,8 @@ A task body reads::
         return job.counts
 
 `run_job` records the run (succeeded, skipped with its reason, or failed with the error, which
-is re-raised so django-q2 sees it too), takes the lease before the body runs (another holder
+is re-raised so django-q2 sees it too; a body that handles Meta's failure itself, so django-q2
+does not retry, calls `job.fail(error)` and the run is recorded as failed all the same), takes the lease before the body runs (another holder
 means the run is skipped: the body does not run and `@task` makes the task return None) and
 releases it afterwards, whatever happened.
 
@@ -35,12 +36,24 @@ from functools import wraps
 from typing import NoReturn
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from kernel.models import JobRun
 from kernel.models import Lease as LeaseRow
 
 log = logging.getLogger(__name__)
+
+#: Sent after every recorded run ends, with `run` (the saved JobRun) and `error` (the exception,
+#: or the failure `job.fail` was given, or None). The shops app turns repeated failures of a
+#: shop's periodic job into a shop issue (shops.health.jobs); the kernel names no app.
+job_finished = Signal()
+
+
+def _finished(run: JobRun, error) -> None:
+    for receiver, answer in job_finished.send_robust(sender=JobRun, run=run, error=error):
+        if isinstance(answer, Exception):
+            log.error("job_finished receiver %s failed for %s", receiver, run, exc_info=answer)
 
 
 class JobSkipped(Exception):
@@ -120,20 +133,34 @@ def job_run(job: str, shop_id: int | None = None, *, task_id: str = "") -> Itera
     with its message and re-raised, so django-q2 also sees it.
     """
     run = JobRun.objects.create(job=job, shop_id=shop_id, task_id=task_id)
+    run.failure = None
+    error = None
     try:
         yield run
     except JobSkipped as exc:
         run.status, run.error = JobRun.Status.SKIPPED, str(exc)
     except Exception as exc:
-        run.status, run.error = JobRun.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        run.status, run.error = JobRun.Status.FAILED, _describe(exc)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at", "counts"])
         log.exception("job %s failed (shop_id=%s)", job, shop_id)
+        _finished(run, exc)
         raise
     else:
-        run.status = JobRun.Status.SUCCEEDED
+        if run.failure is not None:
+            error = run.failure
+            run.status, run.error = JobRun.Status.FAILED, _describe(error)
+        else:
+            run.status = JobRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "finished_at", "counts"])
+    _finished(run, error)
+
+
+def _describe(error) -> str:
+    if isinstance(error, BaseException):
+        return f"{type(error).__name__}: {error}"[:2000]
+    return str(error)[:2000]
 
 
 class Job:
@@ -157,6 +184,11 @@ class Job:
 
     def skip(self, reason: str) -> NoReturn:
         raise JobSkipped(reason)
+
+    def fail(self, error: BaseException | str) -> None:
+        """Record the run as failed with `error` (an exception or a message) without raising:
+        for a body that handled the failure itself (the next scheduled run tries again)."""
+        self.run.failure = error
 
     def hold(self, key: str, seconds: float, *, busy: str | None = None) -> Lease:
         """Take one more lease for the rest of the run, or skip the run while it is held."""

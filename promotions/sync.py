@@ -121,9 +121,11 @@ def sync_offers(shop_id: int, *, client=None, force: bool = False, task_id: str 
         except (Transient, RateLimited) as exc:
             prefs.last_error = exc.user_msg or str(exc)
             counts["error"] = str(exc)[:500]
+            job.fail(exc)  # repeated failures become a shop issue (shops.health.jobs)
         except GraphError as exc:
             prefs.last_error = exc.user_msg or str(exc)
             counts["error"] = str(exc)[:500]
+            job.fail(exc)
             Discount.objects.filter(shop_id=shop_id, sync_state=Discount.SyncState.PENDING).update(
                 sync_state=Discount.SyncState.FAILED,
                 sync_errors=[{"severity": "fatal", "summary": "Meta refused the upload",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shops import links
+from shops.permissions import feature_labels
 
 #: Call-to-action targets. "reconnect" and "settings" are buttons in the portal; "cm_*" are
 #: Commerce Manager deep links to the exact page.
@@ -53,8 +54,8 @@ CATALOGUE: tuple[CheckKind, ...] = (
     CheckKind(
         "permissions", _("All permissions granted"), "shop.missing_permissions", "critical",
         _("Meta permissions are missing: %(missing)s"),
-        _("Without these permissions we cannot keep your catalog and shop in sync. Reconnect and "
-          "allow every permission Meta asks for."),
+        _("Without them these features do not work: %(features)s. Reconnect and allow every "
+          "permission Meta asks for."),
         RECONNECT, _("Reconnect"),
     ),
     CheckKind(
@@ -145,6 +146,8 @@ def fill(text, params: dict | None) -> str:
     if "%(" not in text:
         return text
     values = _Defaults(params or {})
+    if "features" in values:  # feature keys (shops/permissions.py), named in the active language
+        values["features"] = feature_labels(values["features"]) or "—"
     try:
         return text % values
     except (TypeError, ValueError):

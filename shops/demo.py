@@ -1,7 +1,8 @@
 """Demo data for `make demo` (portal's seed_demo EXTRA_SEEDERS, registered in ShopsConfig.ready).
 
 The first demo shop is connected to the Graph sandbox as if its seller had gone through the
-FBE dialog (a business with its assets, an install and the install's system-user token), so
+FBE dialog (a business with its assets, an install and the install's system-user token with the
+permissions the wizard asks for), so
 the demo has a live connection to sync; the other shops stay unconnected to show the wizard.
 Idempotent, and it never touches a shop that was connected before (even if the demo user
 disconnected it since).
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shops.models import MetaConnection, Shop
+from shops.permissions import requested_scopes
 from shops.signals import shop_connected
 
 CONNECTED_SHOPS = 1
@@ -36,12 +38,15 @@ def connect_in_sandbox(shop: Shop) -> bool:
         conn = MetaConnection.objects.select_for_update().get_or_create(shop=shop)[0]
         if conn.connected_at is not None:
             return False
+        # The token carries what the wizard asks Meta for (shops/permissions.py), no more: the
+        # demo shop works exactly as far as a shop connected through the FBE dialog does.
+        scopes = requested_scopes()
         made = sandbox.create_business(name=shop.name, external_business_id=shop.external_business_id,
-                                       timezone_name=shop.timezone, currency=shop.currency)
+                                       timezone_name=shop.timezone, currency=shop.currency, scopes=scopes)
         now = timezone.now()
         conn.access_token = made["access_token"]
         conn.token_type = "SYSTEM_USER"
-        conn.scopes = sandbox.default_scopes()
+        conn.scopes = scopes
         conn.business_manager_id = made["business_id"]
         conn.catalog_id = made["catalog_id"] or ""
         conn.pixel_id = made["pixel_id"] or ""

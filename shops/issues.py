@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kernel.issues import IssueCard
 from shops import checks as C
+from shops.health import jobs
 from shops.models import MetaConnection, ShopIssue
 
 
@@ -19,7 +20,9 @@ def shop_issue_cards(shop) -> list[IssueCard]:
 
 def card_for(issue: ShopIssue, *, checked_at=None) -> IssueCard:
     kind = C.BY_ISSUE_KIND.get(issue.kind)
-    if kind is None:  # a kind from an older version of the catalogue: show what was recorded
+    if jobs.is_job_issue(issue.kind):  # a periodic job that keeps failing (shops.health.jobs)
+        title, explanation, label, _url, _critical = jobs.texts(issue.kind, issue.params or {})
+    elif kind is None:  # a kind from an older version of the catalogue: show what was recorded
         title, explanation, label = issue.title, issue.explanation, issue.cta_label
     else:
         title = C.fill(kind.title, issue.params)

@@ -149,16 +149,21 @@ def dialog_url(shop: Shop, *, state: str, redirect_to: str, connection: MetaConn
     return f"{base}/{settings.GRAPH_API_VERSION}/dialog/oauth?{urlencode(query)}"
 
 
-def begin_connect(request, shop: Shop, *, user) -> str:
-    """Start a trip to Meta's dialog for `shop`; returns the URL to send the browser to."""
+@transaction.atomic
+def begin_connect(request, shop: Shop, *, actor) -> str:
+    """Start a trip to Meta's dialog for `shop` (`actor`: the seller who pressed Connect);
+    returns the URL to send the browser to. Audited as `connection.begin` with the permissions
+    asked for (never the state, which works like a password until the seller is back)."""
     connection = MetaConnection.objects.get_or_create(shop=shop)[0]
     purpose = ConnectAttempt.Purpose.RECONNECT if connection.connected_at else ConnectAttempt.Purpose.CONNECT
     state = secrets.token_urlsafe(32)
     callback = redirect_uri(request)
-    ConnectAttempt.objects.create(
-        shop=shop, user=user, purpose=purpose, state_hash=_hash(state), redirect_uri=callback,
+    attempt = ConnectAttempt.objects.create(
+        shop=shop, user=actor, purpose=purpose, state_hash=_hash(state), redirect_uri=callback,
         expires_at=timezone.now() + state_ttl(),
     )
+    audit.record(shop, actor, "connection.begin", target=connection, summary=f"{purpose} (attempt {attempt.pk})",
+                 changes={"purpose": purpose, "scopes": requested_scopes(), "redirect_uri": callback})
     states = [s for s in request.session.get(SESSION_KEY, []) if isinstance(s, str)]
     request.session[SESSION_KEY] = (states + [_hash(state)])[-SESSION_MAX_STATES:]
     return dialog_url(shop, state=state, redirect_to=callback, connection=connection)

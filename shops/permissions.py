@@ -41,3 +41,19 @@ def features_missing(granted) -> dict[str, list[str]]:
     have = set(granted or [])
     return {key: [s for s in scopes if s not in have] for key, (_label, scopes) in FEATURES.items()
             if any(s not in have for s in scopes)}
+
+
+def feature_labels(keys) -> str:
+    """"Orders, Payouts and finance reports": the features named by `keys` (comma-separated or a
+    list), in the active language; unknown keys are left out."""
+    if isinstance(keys, str):
+        keys = [k for k in keys.split(",") if k]
+    return ", ".join(str(FEATURES[k][0]) for k in keys if k in FEATURES)
+
+
+def feature_rows(granted) -> list[dict]:
+    """Per feature, for the Verify step: {key, label, ok, missing} from the permissions the
+    token really has."""
+    missing = features_missing(granted)
+    return [{"key": key, "label": label, "ok": key not in missing, "missing": missing.get(key, [])}
+            for key, (label, _scopes) in FEATURES.items()]

@@ -16,7 +16,7 @@ from django_q.tasks import async_task
 
 from graph.errors import GraphError, NotFound, TokenInvalid
 from kernel.jobs import JobSkipped, run_job
-from shops.health.reading import app_client, apply_assets, read_stored_connection
+from shops.health.reading import apply_assets, read_stored_connection
 from shops.health.recording import record
 from shops.models import MetaConnection, Shop
 from shops.signals import shop_connected
@@ -66,7 +66,7 @@ def _check(conn: MetaConnection) -> dict:
     from shops.graph import client_for_shop
 
     shop: Shop = conn.shop
-    reading = read_stored_connection(shop, conn, client=client_for_shop(shop), app=app_client())
+    reading = read_stored_connection(shop, conn, client=client_for_shop(shop))
     now = timezone.now()
     with transaction.atomic():
         conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shops import checks as C
-from shops import onboarding, services
+from shops import onboarding, permissions, services
 from shops.forms import NewShopForm, ShopProfileForm
 from shops.models import ConnectAttempt, MetaConnection
 from shops.tenancy import shop_view
@@ -84,7 +84,7 @@ def profile(request, shop):
 def connect(request, shop):
     """GET: what will happen, the last failure if any, and the button. POST: go to Meta."""
     if request.method == "POST":
-        return redirect(onboarding.begin_connect(request, shop, user=request.user))
+        return redirect(onboarding.begin_connect(request, shop, actor=request.user))
     context = _wizard_context(request, shop, "connect")
     flash = request.session.pop(FLASH_KEY, None)
     failure = detail = None
@@ -139,6 +139,14 @@ def check_rows(conn: MetaConnection, shop) -> list[dict]:
     return rows
 
 
+def feature_rows(conn: MetaConnection, rows: list[dict]) -> list[dict]:
+    """Per feature, whether it will work with the permissions Meta reported for the token at the
+    last check (empty while the permissions were not read)."""
+    if not any(r["key"] == "permissions" and r["ok"] is not None for r in rows):
+        return []
+    return permissions.feature_rows(conn.scopes or [])
+
+
 @never_cache
 @shop_view
 def verify(request, shop):
@@ -153,6 +161,7 @@ def verify(request, shop):
     rows = check_rows(conn, shop)
     context.update({
         "rows": rows,
+        "features": feature_rows(conn, rows),
         "failed": [r for r in rows if r["ok"] is False],
         "check_pending": bool(conn.check_requested_at and (
             conn.last_checked_at is None or conn.last_checked_at < conn.check_requested_at)),

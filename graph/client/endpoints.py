@@ -1,4 +1,4 @@
-"""Typed convenience calls: ``me``, ``debug_token``, the OAuth code exchange, FBE installs."""
+"""Typed convenience calls: ``me``, ``permissions``, ``debug_token``, the OAuth code exchange, FBE installs."""
 
 from __future__ import annotations
 
@@ -19,8 +19,34 @@ class Endpoints:
     def me(self, fields: str | list | tuple = ("id", "name")) -> dict:
         return self.get("me", fields=fields)
 
+    def permissions(self) -> TokenInfo:
+        """What the client's own token may do: ``GET /me/permissions``, Meta's User permissions edge
+        ("Returns a list of granted and declined permissions",
+        https://developers.facebook.com/docs/graph-api/reference/user/permissions/), for a person's or
+        a system user's token. The token goes in the Authorization header like on every call, so it
+        never appears in a URL; an answer at all means Meta accepts the token (a dead one is a 190,
+        raised as ``TokenInvalid``), and ``appsecret_proof`` ties it to our app.
+
+        The portal uses this instead of ``debug_token``: Meta documents ``debug_token`` only as
+        ``GET /debug_token?input_token={input-token}``
+        (https://developers.facebook.com/docs/graph-api/reference/debug_token), i.e. the inspected
+        token in the query string, which access logs and proxies keep (docs/architecture.md).
+        ``expires_at`` is not known here (None); the FBE system-user token does not expire.
+        """
+        data = self.get("me/permissions") or {}
+        rows = [r for r in (data.get("data") or []) if isinstance(r, Mapping) and r.get("permission")]
+        return TokenInfo(
+            is_valid=True,
+            scopes=[str(r["permission"]) for r in rows if r.get("status") == "granted"],
+            declined=[str(r["permission"]) for r in rows if r.get("status") in ("declined", "expired")],
+            raw=dict(data) if isinstance(data, Mapping) else {},
+        )
+
     def debug_token(self, input_token: str) -> TokenInfo:
-        """Inspect a token; call it with the app client (``app_id|app_secret``)."""
+        """Inspect a token; call it with the app client (``app_id|app_secret``).
+
+        Not used by the portal: Meta documents the inspected token only as a query parameter
+        (``input_token``), so it would sit in access logs; see ``permissions``."""
         data = (self.get("debug_token", {"input_token": input_token}) or {}).get("data") or {}
         return TokenInfo(
             is_valid=bool(data.get("is_valid")),

@@ -43,6 +43,8 @@ class TokenInfo:
     scopes: list[str] = field(default_factory=list)
     error: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)
+    #: permissions the person declined (``/me/permissions`` says so; ``debug_token`` does not)
+    declined: list[str] = field(default_factory=list)
 
 
 class _SecretStr(str):

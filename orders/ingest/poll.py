@@ -89,6 +89,9 @@ def poll_shop(shop_id: int, *, task_id: str = "", force: bool = False, client=No
             ledger.status = IngestRun.Status.FAILED
             ledger.errors.append(str(exc)[:500])
             OrderFeed.objects.filter(pk=feed.pk).update(last_error=(exc.user_message or str(exc))[:2000])
+            # Not raised (no django-q2 retry storm), but the run is a failure: repeated ones
+            # become a shop issue (shops.health.jobs).
+            job.fail(exc)
         finally:
             now = timezone.now()
             ledger.finished_at = now

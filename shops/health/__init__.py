@@ -2,7 +2,7 @@
 
 Three steps, kept apart so each can be tested on its own:
 
-1. *read* (network): the token (`debug_token` with the app's token), the FBE install, the
+1. *read* (network): the token (`/me/permissions`, asked with the token itself), the FBE install, the
    commerce merchant settings (`merchant_status`, `cta`, review rejections, the Facebook and
    Instagram channels) and `setup_status`;
 2. *judge* (pure): turn those answers into `Check`s (pass, fail, or unknown when Meta could

@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from shops import checks as C
 from shops.models import Shop
+from shops.permissions import FEATURES, features_missing, requested_scopes
 
 if TYPE_CHECKING:
     from shops.health.reading import Reading
 
-#: Permissions the portal cannot work without (catalog sync and FBE management).
-DEFAULT_REQUIRED_SCOPES = ("manage_business_extension", "catalog_management")
 #: A token that expires within this many days raises a warning.
 EXPIRY_WARNING_DAYS = 7
 
@@ -26,7 +25,9 @@ CHANNEL_ON = {"ENABLED", "ACTIVE", "ON", "LIVE", "VISIBLE", "PUBLISHED", "APPROV
 
 
 def required_scopes() -> list[str]:
-    return list(getattr(settings, "META_REQUIRED_SCOPES", DEFAULT_REQUIRED_SCOPES))
+    """The permissions a connection must have: every one the wizard asks Meta for (each feature's,
+    shops/permissions.py), unless META_REQUIRED_SCOPES names fewer."""
+    return list(getattr(settings, "META_REQUIRED_SCOPES", None) or requested_scopes())
 
 
 def _text(value: Any) -> str:
@@ -68,8 +69,11 @@ def judge(shop: Shop, reading: Reading) -> list[C.Check]:
         expires: datetime | None = info.expires_at
         soon = expires is not None and expires - timezone.now() < timedelta(days=EXPIRY_WARNING_DAYS)
         out.append(Check("token_expiry", not soon, {"expires": expires.date().isoformat()} if expires else {}))
-        missing = sorted(set(required_scopes()) - set(info.scopes))
-        out.append(Check("permissions", not missing, {"missing": ", ".join(missing)} if missing else {}))
+        granted = set(info.scopes)
+        missing = [s for s in required_scopes() if s not in granted]
+        stopped = [key for key in features_missing(info.scopes) if any(s in missing for s in FEATURES[key][1])]
+        out.append(Check("permissions", not missing,
+                         {"missing": ", ".join(missing), "features": ",".join(stopped)} if missing else {}))
     else:
         out += [Check("token_expiry", None), Check("permissions", None)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -65,7 +65,7 @@ WEB_REQUEST_LIMITS = {"max_attempts": 2, "max_wait": 5.0, "read_timeout": 10.0, 
 
 
 def app_client(**limits) -> GraphClient:
-    """The app's own client (`app_id|app_secret`), for `debug_token` and the code exchange."""
+    """The app's own client (`app_id|app_secret`), for the code exchange."""
     from shops.graph import app_client as journalled_app_client
 
     return journalled_app_client(**limits)
@@ -81,6 +81,16 @@ def token_client(shop: Shop, token: str) -> GraphClient:
 
 
 # --- 1. read ---------------------------------------------------------------------------------
+
+
+def token_info(client: GraphClient) -> TokenInfo:
+    """Whether Meta accepts the client's token and which permissions it really has: `GET
+    /me/permissions` with the token in the Authorization header (never in a URL; see
+    `graph.client.endpoints.Endpoints.permissions` for why not `debug_token`)."""
+    try:
+        return client.permissions()
+    except TokenInvalid as exc:
+        return TokenInfo(is_valid=False, error={"message": str(exc)})
 
 
 def read_cms(client: GraphClient, cms_id: str) -> tuple[dict, dict]:
@@ -109,10 +119,10 @@ def read_new_connection(shop: Shop, *, code: str, redirect_to: str) -> Reading:
         raise
     if not user_token:
         raise ConnectProblem("exchange_failed", "Meta returned no access token")
-    user_info = app.debug_token(user_token)
+    user_client = token_client(shop, user_token)
+    user_info = token_info(user_client)
     if not user_info.is_valid:
         raise ConnectProblem("exchange_failed", "Meta says the new access token is not valid")
-    user_client = token_client(shop, user_token)
     installs = user_client.get_fbe_installs(shop.external_business_id)
     if not installs:
         raise ConnectProblem("not_installed", "fbe_installs returned no data")
@@ -123,8 +133,11 @@ def read_new_connection(shop: Shop, *, code: str, redirect_to: str) -> Reading:
         raise ConnectProblem("missing_merchant_settings", "the FBE install has no commerce merchant settings")
     token = _system_user_token(user_client, install, shop, scopes=user_info.scopes)
     reading = Reading(token=token, install=install, installs_read=True)
-    reading.token_info = app.debug_token(token)
     client = token_client(shop, token)
+    # The system-user token of an FBE install does not expire (META_API.md §5.4).
+    reading.token_info = replace(token_info(client), type="SYSTEM_USER")
+    if not reading.token_info.is_valid:
+        raise ConnectProblem("exchange_failed", "Meta says the new system-user token is not valid")
     try:
         reading.cms, reading.setup_status = read_cms(client, install.commerce_merchant_settings_id)
     except NotFound as exc:
@@ -151,13 +164,14 @@ def _system_user_token(user_client: GraphClient, install: FbeInstall, shop: Shop
     return token
 
 
-def read_stored_connection(shop: Shop, conn: MetaConnection, *, client: GraphClient,
-                           app: GraphClient) -> Reading:
+def read_stored_connection(shop: Shop, conn: MetaConnection, *, client: GraphClient) -> Reading:
     """The health task's reads. Stops early (leaving later checks unknown) when the token is
     dead or Meta fails; the error is kept on the reading."""
     reading = Reading(token=str(conn.access_token))
     try:
-        reading.token_info = app.debug_token(reading.token)
+        # What the token really may do, asked with the token itself (GET /me/permissions); the
+        # expiry is the one learnt at the connect (Meta tells it nowhere but debug_token).
+        reading.token_info = replace(client.permissions(), expires_at=conn.token_expires_at)
         if reading.token_info.is_valid:
             installs = client.get_fbe_installs(shop.external_business_id)
             reading.installs_read = True
@@ -169,8 +183,7 @@ def read_stored_connection(shop: Shop, conn: MetaConnection, *, client: GraphCli
                 except NotFound:
                     reading.cms = {}
     except TokenInvalid as exc:
-        # debug_token itself answers for the app, so a 190 here means the shop's token was
-        # refused by a later call: the same verdict.
+        # Meta refused the shop's token (on /me/permissions or a later read).
         reading.token_info = TokenInfo(is_valid=False, error={"message": str(exc)})
         reading.error = exc
     except GraphError as exc:

@@ -1,32 +1,39 @@
-"""Fixtures for the shops tests that drive the Graph client against the sandbox: a business at the
-sandbox for shop A, its connection, and the client as shops wire it (sleeps recorded, not slept)."""
+"""Fixtures for the shops tests that drive the Graph client against the sandbox: shop A connected
+through the FBE dialog (its business at the sandbox, its connection), and the client as shops wire
+it (sleeps recorded, not slept)."""
 
 from __future__ import annotations
 
 import pytest
 
 from graph.client import GraphClient
+from graph.models import GraphCall
 from graph.tests.helpers import READ_TIMEOUT
 from shops.graph import client_for_shop
 from shops.models import MetaConnection
 
 
 @pytest.fixture
-def business(sandbox, shop_a):
-    return sandbox.create_business(name="Shop A business", external_business_id=shop_a.external_business_id)
+def connected_a(connect_shop, shop_a, alice):
+    """Shop A as alice connected it through the FBE dialog (no order poll yet). The connect's own
+    calls are then forgotten on both sides (our journal, the sandbox's journal and usage window),
+    so the tests count only their own."""
+    connected = connect_shop(shop_a, alice, register_app=False)
+    GraphCall.objects.all().delete()
+    connected.sandbox.clear_requests()
+    MetaConnection.objects.filter(shop=shop_a).update(usage={}, usage_updated_at=None)
+    return connected
 
 
 @pytest.fixture
-def connection(shop_a, business):
-    conn = shop_a.meta_connection
-    conn.access_token = business["access_token"]
-    conn.status = MetaConnection.Status.CONNECTED
-    conn.business_manager_id = business["business_id"]
-    conn.catalog_id = business["catalog_id"] or ""
-    conn.commerce_merchant_settings_id = business["commerce_merchant_settings_id"] or ""
-    conn.page_id = business["page_id"] or ""
-    conn.save()
-    return MetaConnection.objects.get(pk=conn.pk)
+def business(connected_a):
+    """Shop A's business at the sandbox as the FBE dialog made it, with the token the connect got."""
+    return {**connected_a.business, "access_token": str(connected_a.connection.access_token)}
+
+
+@pytest.fixture
+def connection(connected_a):
+    return MetaConnection.objects.get(shop=connected_a.shop)
 
 
 @pytest.fixture

@@ -152,3 +152,62 @@ def test_cancel_at_meta_in_the_browser_offers_a_retry(page, live_server, sandbox
     assert "You cancelled at Meta" in alert.inner_text()
     assert alert.get_by_role("button", name="Try again").is_visible()
     assert MetaConnection.objects.get(shop=shop).status == MetaConnection.Status.NOT_CONNECTED
+
+
+def test_a_wizard_onboarded_shop_gets_its_orders_and_a_removed_permission_becomes_an_issue(page, live_server, sandbox):
+    """Issue 12's "done when": onboard through the wizard only (no hand-made token), a Meta order
+    arrives and is acknowledged, and a permission removed at Meta is a shop issue with its action."""
+    from meta_sandbox.facade import OrdersControl
+
+    get_user_model().objects.create_user("teaseller", "tea@example.com", "Tea-seller-2026")
+    base = live_server.url
+    _log_in(page, base, "teaseller", "Tea-seller-2026")
+    page.goto(f"{base}{reverse('onboarding:new_shop')}")
+    page.get_by_label("display name").fill("Lotus Leaf Tea")
+    page.get_by_label("Storefront URL").fill("https://lotus-leaf.example.com")
+    page.get_by_label("country").fill("US")
+    page.get_by_label("currency").fill("USD")
+    page.get_by_role("button", name="Create shop and continue").click()
+    shop = Shop.objects.get(name="Lotus Leaf Tea")
+    page.wait_for_url(f"**{reverse('shops:connect', args=[shop.pk])}")
+    page.get_by_role("button", name="Connect with Meta").click()
+    page.wait_for_url(re.compile(r"/graph-sandbox/www/v\d+\.\d+/dialog/oauth"))
+    page.get_by_role("button", name="Continue").click()
+
+    # Verify: every check passes and every feature, orders included, will work.
+    page.wait_for_url(f"**{reverse('shops:verify', args=[shop.pk])}")
+    assert page.locator("li.check-fail").count() == 0
+    orders_row = page.locator('[data-feature="orders"]')
+    assert "Works" in orders_row.inner_text()
+    assert page.locator("li.feature-fail").count() == 0
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"**{reverse('shops:finish', args=[shop.pk])}")
+
+    # The first check of orders registers the app at Meta; a buyer orders; the next check
+    # brings the order in and acknowledges it.
+    conn = MetaConnection.objects.get(shop=shop)
+    assert "commerce_account_manage_orders" in conn.scopes
+    page.goto(f"{base}{reverse('orders:index', args=[shop.pk])}")
+    page.locator("#check-now").click()
+    page.wait_for_load_state()
+    placed = OrdersControl(sandbox).place(conn.commerce_merchant_settings_id, items=[
+        {"retailer_id": "TEA-1", "quantity": 1, "price": "9.50", "product_name": "Lotus leaf tea"}])
+    page.locator("#check-now").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}{reverse('orders:index', args=[shop.pk])}")
+    assert "Lotus leaf tea" in page.content() or placed["id"] in page.content()
+    assert OrdersControl(sandbox).order(placed["id"])["state"] == "IN_PROGRESS"  # acknowledged at Meta
+
+    # Meta loses one permission; the seller's "Check now" on Issues turns it into an issue
+    # whose one action is Reconnect.
+    sandbox.set_business_state(conn.business_manager_id, "permission_missing", scope="commerce_account_manage_orders")
+    page.goto(f"{base}{reverse('shops:issues', args=[shop.pk])}")
+    page.locator("#check-now").click()
+    card = page.locator('[data-kind="shop.missing_permissions"]')
+    card.wait_for()
+    assert "commerce_account_manage_orders" in card.inner_text() and "Orders" in card.inner_text()
+    reconnect = card.get_by_role("link", name="Reconnect")
+    assert reconnect.get_attribute("href") == reverse("shops:connect", args=[shop.pk])
+    page.goto(f"{base}{reverse('shops:verify', args=[shop.pk])}")
+    assert "Will not work" in page.locator('[data-feature="orders"]').inner_text()
+    _wait_for_server_threads()

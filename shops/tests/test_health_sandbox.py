@@ -87,14 +87,18 @@ def test_token_revoked(sandbox, connected):
 
 
 def test_token_expiring(sandbox, connected):
+    # About a hand-made token: FBE's system-user token never expires, so only a token minted
+    # at the sandbox (with the expiry the connect would have stored) can run out.
     client, shop, conn = connected
     conn.access_token = sandbox.mint_token(conn.business_manager_id, expires_in=3 * 86400)
+    conn.token_expires_at = timezone.now() + timedelta(days=3)
     conn.save()
     _check(shop)
     issue = _open(shop)["shop.token_expiring"]
     assert issue.severity == "warning" and issue.cta_url == reverse("shops:connect", args=[shop.pk])
     assert (timezone.now() + timedelta(days=3)).date().isoformat() in issue.title
     conn.access_token = sandbox.mint_token(conn.business_manager_id)  # what a reconnect gets: no expiry
+    conn.token_expires_at = None
     conn.save()
     _check(shop)
     _assert_resolved(shop, "shop.token_expiring")
@@ -105,7 +109,8 @@ def test_missing_permissions(sandbox, connected):
     sandbox.set_business_state(conn.business_manager_id, "permission_missing", scope="catalog_management")
     _check(shop)
     issue = _open(shop)["shop.missing_permissions"]
-    assert issue.params == {"missing": "catalog_management"} and "catalog_management" in issue.title
+    assert issue.params == {"missing": "catalog_management", "features": "catalog"}
+    assert "catalog_management" in issue.title and "Catalog sync" in issue.explanation
     assert issue.cta_url == reverse("shops:connect", args=[shop.pk])
     sandbox.set_token_scopes(str(conn.access_token), [*conn.scopes])
     _check(shop)

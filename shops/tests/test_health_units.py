@@ -14,8 +14,10 @@ from shops.health.judging import judge
 from shops.health.reading import Reading
 from shops.health.recording import record
 from shops.models import ShopIssue
+from shops.permissions import all_permissions
 
-GOOD_TOKEN = TokenInfo(is_valid=True, scopes=["manage_business_extension", "catalog_management", "ads_management"])
+#: what the wizard asks Meta for (every feature's permissions), all granted
+GOOD_TOKEN = TokenInfo(is_valid=True, scopes=all_permissions())
 INSTALL = FbeInstall(catalog_id="111", commerce_merchant_settings_id="222", business_manager_id="333")
 CMS = {"id": "222", "merchant_status": "ENABLED", "cta": "ONSITE_CHECKOUT",
        "facebook_channel": {"pages": {"data": [{"id": "5", "name": "Shop A"}]}},
@@ -52,8 +54,13 @@ def test_a_healthy_shop_passes_every_check(shop):
 
 @pytest.mark.parametrize("overrides,key,params", [
     ({"token_info": TokenInfo(is_valid=False)}, "token", {}),
-    ({"token_info": TokenInfo(is_valid=True, scopes=["manage_business_extension"])}, "permissions",
-     {"missing": "catalog_management"}),
+    ({"token_info": TokenInfo(is_valid=True, scopes=[s for s in all_permissions() if s != "catalog_management"])},
+     "permissions", {"missing": "catalog_management", "features": "catalog"}),
+    # The order permissions the wizard once forgot: the check fails and names the feature.
+    ({"token_info": TokenInfo(is_valid=True, scopes=[s for s in all_permissions() if not s.startswith("commerce_")])},
+     "permissions", {"missing": "commerce_account_read_settings, commerce_account_read_orders, "
+                                "commerce_account_manage_orders, commerce_manage_accounts, "
+                                "commerce_account_read_reports", "features": "orders,reports"}),
     ({"token_info": TokenInfo(is_valid=True, scopes=GOOD_TOKEN.scopes,
                               expires_at=timezone.now() + timedelta(days=2))}, "token_expiry", None),
     ({"install": None}, "install", {}),

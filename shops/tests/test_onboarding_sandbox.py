@@ -146,7 +146,7 @@ def test_a_code_meta_refuses(sandbox, seller, shop_a):
     assert _snapshot(shop_a) == before
 
 
-@pytest.mark.parametrize("path", ["oauth/access_token", "fbe_business/fbe_installs", "debug_token", "*/setup_status"])
+@pytest.mark.parametrize("path", ["oauth/access_token", "fbe_business/fbe_installs", "me/permissions", "*/setup_status"])
 def test_meta_down_at_any_step_saves_nothing(sandbox, seller, shop_a, path):
     before = _snapshot(shop_a)
     sandbox.add_fault(path=path, code=2, is_transient=True, http_status=503, message="Service temporarily unavailable",
