@@ -73,6 +73,9 @@ class AdsSettings(models.Model):
     pixel_last_fired_at = models.DateTimeField(null=True, blank=True)
     pixel_checked_at = models.DateTimeField(null=True, blank=True)
     pixel_check_error = models.TextField(blank=True)
+    #: Meta's own counts over the last 24 hours (`GET /{pixel_id}/stats`): {"browser", "server",
+    #: "deduplicated"}, read with the pixel check
+    meta_counts = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

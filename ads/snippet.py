@@ -20,5 +20,23 @@ EXAMPLES = [
 ]
 
 
-def snippet(shop, pixel_id: str) -> str:
-    return render_to_string("ads/snippet.js", {"pixel_id": pixel_id, "shop": shop, "examples": EXAMPLES}).strip()
+#: Meta's pixel code and image endpoint (META_API §7.6)
+META_SCRIPT_URL = "https://connect.facebook.net/en_US/fbevents.js"
+META_TR_URL = "https://www.facebook.com/tr"
+
+
+def urls(request) -> tuple[str, str]:
+    """(script URL, image URL) the snippet loads: Meta's, or the Graph sandbox's when the portal
+    runs against the sandbox (so the demo's snippet reaches the sandbox's Meta)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    if getattr(settings, "GRAPH_SANDBOX_ENABLED", False):
+        return (request.build_absolute_uri(reverse("sandbox:fbevents_js")),
+                request.build_absolute_uri(reverse("sandbox:pixel_tr")))
+    return META_SCRIPT_URL, META_TR_URL
+
+
+def snippet(shop, pixel_id: str, *, script_url: str = META_SCRIPT_URL, tr_url: str = META_TR_URL) -> str:
+    return render_to_string("ads/snippet.js", {"pixel_id": pixel_id, "shop": shop, "examples": EXAMPLES,
+                                               "script_url": script_url, "tr_url": tr_url}).strip()

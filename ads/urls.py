@@ -6,4 +6,5 @@ app_name = "ads"
 urlpatterns = [
     path("", views.index, name="index"),
     path("pixel/link/", views.link_pixel, name="link_pixel"),
+    path("pixel/check/", views.check_now, name="check_now"),
 ]

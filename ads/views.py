@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from ads import quality, services
 from ads.forms import AdsSettingsForm
 from ads.models import ServerEvent
-from ads.snippet import snippet
+from ads.snippet import snippet, urls
 from shops.models import ApiKey, MetaConnection
 from shops.tenancy import shop_view
 
@@ -45,7 +45,8 @@ def index(request, shop):
     pixel_id = conn.pixel_id if conn and conn.is_connected else ""
     return render(request, "ads/index.html", {
         "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs,
-        "snippet": snippet(shop, pixel_id) if pixel_id else "",
+        "snippet": snippet(shop, pixel_id, **dict(zip(("script_url", "tr_url"), urls(request), strict=True)))
+        if pixel_id else "",
         "events": _event_figures(shop) if pixel_id else None,
         "quality": quality.figures(shop) if pixel_id else [],
         "days": quality.per_day(shop) if pixel_id else [],
@@ -72,4 +73,15 @@ def link_pixel(request, shop):
         else:
             messages.error(request, _("Meta accepted the request but does not list the pixel on the catalog yet; "
                                       "we will check again within the hour."))
+    return redirect("ads:index", shop_id=shop.pk)
+
+
+@shop_view(write=True)
+@require_POST
+def check_now(request, shop):
+    """"Refresh from Meta": the pixel check (set-up, last event, Meta's counts) runs now."""
+    from django_q.tasks import async_task
+
+    async_task("ads.tasks.check_pixel", shop.pk, group="ads.check_pixel")
+    messages.success(request, _("Reading the pixel's state and Meta's counts now; this page shows them in a moment."))
     return redirect("ads:index", shop_id=shop.pk)

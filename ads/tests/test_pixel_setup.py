@@ -23,7 +23,8 @@ def _kinds(shop) -> set[str]:
 def test_a_new_pixel_is_not_linked_nor_receiving_and_says_so(meta_shop):
     shop = meta_shop.shop
     assert not _kinds(shop) & {"ads.pixel_not_linked", "ads.pixel_quiet"}  # nothing read yet: nothing claimed
-    assert check_pixel(shop.pk) == {"linked": False, "last_fired_at": None}
+    assert check_pixel(shop.pk) == {"linked": False, "last_fired_at": None,
+                                    "meta_counts": {"browser": 0, "server": 0, "deduplicated": 0}}
     assert {"ads.pixel_not_linked", "ads.pixel_quiet"} <= _kinds(shop)
 
 

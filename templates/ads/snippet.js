@@ -5,7 +5,7 @@
   var q = w.fbq = function () { q.callMethod ? q.callMethod.apply(q, arguments) : q.queue.push(arguments); };
   if (!w._fbq) w._fbq = q;
   q.push = q; q.loaded = true; q.version = "2.0"; q.queue = [];
-  var s = d.createElement("script"); s.async = true; s.src = "https://connect.facebook.net/en_US/fbevents.js";
+  var s = d.createElement("script"); s.async = true; s.src = "{{ script_url|escapejs }}";
   var first = d.getElementsByTagName("script")[0]; first.parentNode.insertBefore(s, first);
 })(window, document);
 // The event id rule: "<event name in lower case>.<key>"; the key is the order id for a
@@ -22,7 +22,7 @@ window.portalTrack = function (eventName, data, key) {
 fbq("init", "{{ pixel_id|escapejs }}");
 portalTrack("PageView");
 </script>
-<noscript><img height="1" width="1" style="display:none" alt="" src="https://www.facebook.com/tr?id={{ pixel_id|urlencode }}&amp;ev=PageView&amp;noscript=1"></noscript>
+<noscript><img height="1" width="1" style="display:none" alt="" src="{{ tr_url }}?id={{ pixel_id|urlencode }}&amp;ev=PageView&amp;noscript=1"></noscript>
 <!-- Events (content_ids are your catalog's retailer ids):
 {% for name, data, key in examples %}  portalTrack("{{ name }}", {{ data|safe }}{% if key %}, {{ key|safe }}{% endif %});
 {% endfor %}-->
