@@ -57,7 +57,7 @@ def index(request, shop):
     })
 
 
-@shop_view(write=True)
+@shop_view
 @require_POST
 def link_pixel(request, shop):
     from ads import pixel
@@ -76,7 +76,7 @@ def link_pixel(request, shop):
     return redirect("ads:index", shop_id=shop.pk)
 
 
-@shop_view(write=True)
+@shop_view
 @require_POST
 def check_now(request, shop):
     """"Refresh from Meta": the pixel check (set-up, last event, Meta's counts) runs now."""

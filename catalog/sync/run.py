@@ -14,6 +14,7 @@ from catalog.models import CatalogSync, Product, SyncRun
 from catalog.sync.config import Deferred, fast_key, lease_seconds, poll_seconds, sync_key
 from catalog.sync.engine import Engine
 from catalog.sync.state import connection_for, request_fast_sync, state_for
+from graph.errors import Transient
 from kernel import jobs
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
         if run is not None:
             SyncRun.objects.filter(pk=run.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
                                                      finished_at=timezone.now())
+        if isinstance(exc, Transient):
+            _retry_soon(shop_id, kind, trigger)
         raise
     finally:
         lease.release()
@@ -87,6 +90,31 @@ def _reschedule(shop_id: int, kind: str, run_id: int | None, delay: float, trigg
     from graph.tasks import reschedule
 
     reschedule(f"catalog.tasks.sync_{kind}", shop_id, trigger, run_id=run_id, delay=delay)
+
+
+#: A sync that failed on a transient error (the client's own retries spent: items_batch or a
+#: product-set write) runs again after 1, 2, 4, 8 then 15 minutes, instead of waiting for the
+#: next sweep; after that the sweeps take over. Counted from the shop's failed runs of that kind
+#: since its last success, so a retry storm cannot build up; one pending retry per shop and kind.
+RETRY_DELAYS = (60, 120, 240, 480, 900)
+
+
+def _retry_soon(shop_id: int, kind: str, trigger: str) -> None:
+    from django_q.models import Schedule
+
+    last_ok = (SyncRun.objects.filter(shop_id=shop_id, kind=kind, status=Status.SUCCEEDED)
+               .order_by("-pk").values_list("pk", flat=True).first() or 0)
+    failures = SyncRun.objects.filter(shop_id=shop_id, kind=kind, status=Status.FAILED, pk__gt=last_ok).count()
+    if not 1 <= failures <= len(RETRY_DELAYS):
+        return
+    name = f"catalog-retry:{shop_id}:{kind}"
+    if Schedule.objects.filter(name=name).exists():
+        return
+    from graph.tasks import reschedule
+
+    reschedule(f"catalog.tasks.sync_{kind}", shop_id, trigger, delay=RETRY_DELAYS[failures - 1], name=name)
+    log.info("catalog %s sync of shop %s failed on a transient error; again in %s s", kind, shop_id,
+             RETRY_DELAYS[failures - 1])
 
 
 def _defer(run: SyncRun, state: CatalogSync, exc: Deferred) -> None:

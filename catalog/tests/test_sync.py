@@ -321,3 +321,33 @@ def test_a_batch_meta_has_not_finished_is_polled_later_and_its_run_closes(meta, 
     run.refresh_from_db()
     assert run.status == "succeeded" and run.confirmed == 1
     assert not Product.objects.get(retailer_id="SLOW").needs_sync
+
+
+def test_a_transient_failure_runs_the_sync_again_within_minutes_not_at_the_next_sweep(meta, shop_a):
+    """items_batch keeps failing with Meta's transient error (the client's retries spent): the run
+    fails and the same sync is scheduled again after 1 minute, then 2, never twice at once; the
+    next attempt that gets through sends the change."""
+    from catalog.sync.run import RETRY_DELAYS
+
+    make_product(shop_a, retailer_id="T-9")
+    meta["sandbox"].add_fault(path="*/items_batch", method="POST", kind="error", count=None, code=2,
+                              http_status=500, is_transient=True, message="Service temporarily unavailable")
+    with pytest.raises(Exception, match="temporarily"):
+        sync.sync_shop(shop_a.pk, "changes")
+    retry = Schedule.objects.get(name=f"catalog-retry:{shop_a.pk}:changes")
+    assert retry.func == "catalog.tasks.sync_changes"
+    first = SyncRun.objects.filter(shop=shop_a, kind="changes").latest("pk")
+    wait = (retry.next_run - first.finished_at).total_seconds()
+    assert RETRY_DELAYS[0] - 5 <= wait <= RETRY_DELAYS[0] + 5
+    with pytest.raises(Exception, match="temporarily"):  # a second failure while one is pending: no second
+        sync.sync_shop(shop_a.pk, "changes")
+    assert Schedule.objects.filter(name__startswith="catalog-retry:").count() == 1
+    retry.delete()  # the scheduler ran it: it failed again and asks for the next, longer wait
+    with pytest.raises(Exception, match="temporarily"):
+        sync.sync_shop(shop_a.pk, "changes")
+    later = Schedule.objects.get(name=f"catalog-retry:{shop_a.pk}:changes")
+    assert (later.next_run - SyncRun.objects.filter(shop=shop_a).latest("pk").finished_at).total_seconds() \
+        >= RETRY_DELAYS[2] - 5
+    meta["sandbox"].clear_faults()
+    assert sync.sync_shop(shop_a.pk, "changes").status == "succeeded"
+    assert not Product.objects.get(retailer_id="T-9").needs_sync
