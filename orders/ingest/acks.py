@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from graph.errors import Deprecated, GraphError
+from graph.errors import Deprecated, GraphError, NotConnected, RateLimited, TokenInvalid, Transient
 from orders import states
 from orders.locks import lock_feed, lock_orders
 from orders.models import AckBatch, Order, OrderEvent, Origin, SyncState
@@ -70,8 +70,6 @@ def claim_batch(shop, *, exclude=(), hold_back=()) -> AckBatch | None:
 def push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: set | None = None) -> bool:
     """Send one batch (retried by the client with the same key on transient errors) and apply
     Meta's per-order answers. Returns False if the batch must wait for a later run."""
-    from graph.errors import RateLimited, Transient
-
     AckBatch.objects.filter(pk=batch.pk).update(attempts=batch.attempts + 1)
     try:
         answer = client.post(f"{cms}/acknowledge_orders",
@@ -80,7 +78,9 @@ def push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: se
     except Deprecated:
         AckBatch.objects.filter(pk=batch.pk).update(locked_until=None)
         raise
-    except (Transient, RateLimited) as exc:
+    except (Transient, RateLimited, TokenInvalid, NotConnected) as exc:
+        # Not Meta's "no" about these orders: a 190 (the token was invalidated) waits, pending with
+        # its key and body, until the shop is connected again; the next poll then sends it.
         counts["ack_calls"] += 1
         AckBatch.objects.filter(pk=batch.pk).update(locked_until=None, error=str(exc)[:2000])
         return False
