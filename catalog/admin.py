@@ -72,7 +72,7 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("shop", "created_by")
     exclude = ("content",)
     readonly_fields = ("status", "total_rows", "processed_rows", "counts", "errors", "warnings", "preview",
-                       "fatal_error", "task_id", "locked_until", "started_at", "finished_at")
+                       "fatal_error", "task_id", "started_at", "finished_at")
 
 
 @admin.register(SyncRun)

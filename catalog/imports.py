@@ -3,7 +3,9 @@
 The file lives in the database (`ImportJob.content`), so any worker can process it. Small files
 are processed during the request; larger ones by a django-q2 task while the page polls a
 progress fragment. Both steps read the file in chunks, record progress after each chunk and
-hold a lease on the job (`locked_until`), so a re-delivered task does not run beside a live one.
+hold a kernel lease on the job (`lease_key`, about a minute, renewed after each chunk; kernel.jobs),
+so a re-delivered task does not run beside a live one and a killed worker's job can be resumed
+about a minute later.
 Applying is idempotent (upsert by retailer id): a retried or repeated import changes nothing
 twice, and every row that cannot be imported is reported with its row number and reason.
 """
@@ -13,11 +15,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -27,13 +27,14 @@ from catalog import csv_io
 from catalog.forms import shop_timezone
 from catalog.models import SYNC_STATE_FIELDS, ImportJob, Product
 from catalog.services import CONTENT_FIELDS, fast_lane_changed
+from kernel import jobs
 from shops import audit
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
 PREVIEW_ROWS = 20
-LEASE_SECONDS = 300
+LEASE_SECONDS = 60
 TASKS = {False: "catalog.tasks.check_import", True: "catalog.tasks.apply_import"}
 
 
@@ -101,31 +102,47 @@ def _enqueue(job_id: int, task: str) -> None:
     ImportJob.objects.filter(pk=job_id, task_id="").update(task_id=task_id or "")
 
 
-def _claim(job_id: int, status: str) -> bool:
-    now = timezone.now()
-    return bool(
-        ImportJob.objects.filter(pk=job_id, status=status)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + timedelta(seconds=LEASE_SECONDS))
-    )
+def lease_key(job_id: int) -> str:
+    """The lease of one import job: held by the worker checking or applying it."""
+    return f"catalog.import:{job_id}"
+
+
+def _claim(job_id: int, status: str) -> jobs.Lease | None:
+    if not ImportJob.objects.filter(pk=job_id, status=status).exists():
+        return None
+    return jobs.claim(lease_key(job_id), LEASE_SECONDS)
 
 
 def process(job_id: int, *, write: bool) -> dict | None:
+    """Check (write=False) or apply (write=True) a job holding its lease; see `_process`."""
+    status = ImportJob.Status.APPLYING if write else ImportJob.Status.VALIDATING
+    lease = _claim(job_id, status)
+    if lease is None:
+        return None
+    try:
+        return _process(job_id, write=write, status=status, lease=lease)
+    except jobs.LeaseLost:
+        log.warning("import job %s lost its lease; the worker that took it over goes on", job_id)
+        return None
+    finally:
+        lease.release()  # by its owner only
+
+
+def _process(job_id: int, *, write: bool, status: str, lease: jobs.Lease) -> dict | None:
     """Check (write=False) or apply (write=True) a job; returns its counts when finished.
 
     A run stops after `task_seconds()` at a chunk boundary, saves where it is (`position` and the
     results so far) and queues itself again, so no task nears the worker's timeout however big
     the file. Returns None when the job was not claimed or continues in a new task.
     """
-    status = ImportJob.Status.APPLYING if write else ImportJob.Status.VALIDATING
-    if not _claim(job_id, status):
-        return None
     job = ImportJob.objects.select_related("shop").get(pk=job_id)
+    if job.status != status:
+        return None  # settled between the check and the claim
     try:
         rows_and_columns = csv_io.parse(job.content)
     except csv_io.FileError as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, fatal_error=str(exc),
-                                                   finished_at=timezone.now(), locked_until=None)
+                                                   finished_at=timezone.now())
         return {}
     rows = rows_and_columns.rows
     if job.position == 0:
@@ -168,17 +185,18 @@ def process(job_id: int, *, write: bool) -> dict | None:
             if done < len(rows) and time.monotonic() > deadline:
                 ImportJob.objects.filter(pk=job_id, status=status).update(
                     position=done, processed_rows=done, counts=dict(counts), errors=errors, warnings=warnings,
-                    preview=preview, locked_until=None)
+                    preview=preview)
+                lease.release()  # before the continuation, which may run at once (synchronous mode)
                 _enqueue(job_id, TASKS[write])
                 return None
-            ImportJob.objects.filter(pk=job_id).update(
-                processed_rows=done, locked_until=timezone.now() + timedelta(seconds=LEASE_SECONDS))
+            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+            lease.extend()  # the heartbeat after each chunk; LeaseLost if another worker took over
     counts = {k: counts.get(k, 0) for k in ("create", "update", "unchanged", "error")}
     counts["warning"] = len(warnings)
     finished = {"status": ImportJob.Status.DONE, "finished_at": timezone.now(), "content": ""} if write else {
         "status": ImportJob.Status.READY}  # an applied file is not needed any more; its results stay
     ImportJob.objects.filter(pk=job_id, status=status).update(
-        counts=counts, errors=errors, warnings=warnings, preview=preview, position=0, locked_until=None, **finished)
+        counts=counts, errors=errors, warnings=warnings, preview=preview, position=0, **finished)
     return counts
 
 
@@ -200,4 +218,4 @@ def _write(results: list[csv_io.RowResult]) -> None:
 
 def fail(job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, fatal_error=message[:2000],
-                                               finished_at=timezone.now(), locked_until=None)
+                                               finished_at=timezone.now())

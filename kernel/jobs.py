@@ -19,22 +19,32 @@ releases it afterwards, whatever happened.
 A lease is a row in `kernel.Lease` keyed by what it protects. Taking it is a conditional write
 that works the same on SQLite and PostgreSQL; it carries a random owner token, and only that
 owner can extend or release it, so a worker whose lease lapsed (it was paused, or slow) can
-never free the lease of the worker that took over. A killed worker's lease simply lapses. Take
-leases outside a transaction: a lease row written inside one is invisible to other workers
-until it commits.
+never free the lease of the worker that took over. Take leases outside a transaction: a lease
+row written inside one is invisible to other workers until it commits (unless another lock,
+taken first, already keeps them out).
+
+Leases are short (`LEASE_SECONDS`, about a minute) and renewed while their worker lives: each
+lease this thread holds is registered, and `heartbeat()` extends the ones a third of whose
+length has gone by. The job steps call it (`Job.renew`, each chunk of a long loop) and so does
+the Graph client before every attempt and while it waits between attempts, so a worker that is
+alive (even one waiting on Meta) keeps its lease, and a killed one's lapses within a minute and
+its work is picked up by the next sweep. A heartbeat that finds its lease taken over marks it
+`lost` (the owner's next `extend()` raises `LeaseLost`); it never touches the new owner's row.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import NoReturn
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -56,6 +66,21 @@ def _finished(run: JobRun, error) -> None:
             log.error("job_finished receiver %s failed for %s", receiver, run, exc_info=answer)
 
 
+def lease_seconds() -> float:
+    """The default length of a lease: short, because its holder renews it while it lives."""
+    return float(getattr(settings, "KERNEL_LEASE_SECONDS", 60))
+
+
+#: The leases this thread holds, renewed by `heartbeat()`.
+_live = threading.local()
+
+
+def _registry() -> dict[str, Lease]:
+    if not hasattr(_live, "leases"):
+        _live.leases = {}
+    return _live.leases
+
+
 class JobSkipped(Exception):
     """Raised inside `job_run`/`run_job` to end a run as skipped (e.g. another run holds the lease)."""
 
@@ -72,18 +97,38 @@ class Lease:
     owner: str
     until: datetime
     seconds: float
+    renewed_at: datetime = field(default_factory=timezone.now)
+    lost: bool = False
 
     def extend(self, seconds: float | None = None) -> None:
         """Push the end out to `seconds` (default: the original length) from now, or raise
         `LeaseLost` if another worker has taken the lease meanwhile."""
         seconds = self.seconds if seconds is None else seconds
-        until = timezone.now() + timedelta(seconds=seconds)
-        if not LeaseRow.objects.filter(key=self.key, owner=self.owner).update(until=until):
+        now = timezone.now()
+        until = now + timedelta(seconds=seconds)
+        if self.lost or not LeaseRow.objects.filter(key=self.key, owner=self.owner).update(until=until):
+            self.lost = True
+            _registry().pop(self.key, None)
             raise LeaseLost(f"lease {self.key} was taken over by another worker")
-        self.until = until
+        self.until, self.renewed_at = until, now
+
+    def renew_if_due(self) -> bool:
+        """Extend the lease if a third of its length has gone by since it was last renewed; False
+        once it is lost."""
+        if self.lost or timezone.now() >= self.until:
+            return False  # let lapse (by a worker that stopped renewing it): never revived
+        if timezone.now() - self.renewed_at >= timedelta(seconds=self.seconds / 3):
+            try:
+                self.extend()
+            except LeaseLost:
+                log.warning("lease %s was taken over by another worker", self.key)
+                return False
+        return True
 
     def release(self) -> bool:
         """Give the lease back; False if it had lapsed and another worker holds it now."""
+        if _registry().get(self.key) is self:
+            del _registry()[self.key]
         return release(self.key, self.owner)
 
     @property
@@ -91,26 +136,48 @@ class Lease:
         return LeaseRow.objects.filter(key=self.key, owner=self.owner, until__gt=timezone.now()).exists()
 
 
-def claim(key: str, seconds: float) -> Lease | None:
-    """Take the lease `key` for `seconds`, or None while another owner holds it."""
+def claim(key: str, seconds: float | None = None, *, renew: bool = True) -> Lease | None:
+    """Take the lease `key` for `seconds` (default `lease_seconds()`), or None while another owner
+    holds it. With `renew` (the default) `heartbeat()` keeps it while this thread lives; a lease
+    handed on to another task (the fast-lane debounce) passes `renew=False`."""
+    seconds = lease_seconds() if seconds is None else seconds
     now = timezone.now()
     owner = secrets.token_hex(16)
     until = now + timedelta(seconds=seconds)
     # A lapsed lease is taken over by a conditional UPDATE: of two workers racing for it, the
     # second one's WHERE no longer matches once the first one's write is in.
-    if LeaseRow.objects.filter(key=key, until__lte=now).update(owner=owner, until=until, taken_at=now):
-        return Lease(key, owner, until, seconds)
-    try:
-        with transaction.atomic():
-            LeaseRow.objects.create(key=key, owner=owner, until=until, taken_at=now)
-    except IntegrityError:
-        return None
-    return Lease(key, owner, until, seconds)
+    if not LeaseRow.objects.filter(key=key, until__lte=now).update(owner=owner, until=until, taken_at=now):
+        try:
+            with transaction.atomic():
+                LeaseRow.objects.create(key=key, owner=owner, until=until, taken_at=now)
+        except IntegrityError:
+            return None
+    lease = Lease(key, owner, until, seconds, renewed_at=now)
+    if renew:
+        _registry()[key] = lease
+    return lease
+
+
+def heartbeat() -> None:
+    """Renew the leases this thread holds that are due (see the module docstring). Cheap when
+    none is due: no query."""
+    for lease in list(_registry().values()):
+        if not lease.renew_if_due():
+            _registry().pop(lease.key, None)
+
+
+def held_keys(prefix: str) -> set[str]:
+    """The keys starting with `prefix` that some worker holds now (for sweeps that skip them)."""
+    return set(LeaseRow.objects.filter(key__startswith=prefix, until__gt=timezone.now())
+               .values_list("key", flat=True))
 
 
 def release(key: str, owner: str) -> bool:
     """Give back the lease `key` by its owner token: for a lease handed to the task it queued
     (the catalog's fast-lane debounce). False if it lapsed and another worker holds it now."""
+    lease = _registry().get(key)
+    if lease is not None and lease.owner == owner:
+        del _registry()[key]
     deleted, _ = LeaseRow.objects.filter(key=key, owner=owner).delete()
     return bool(deleted)
 
@@ -190,7 +257,7 @@ class Job:
         for a body that handled the failure itself (the next scheduled run tries again)."""
         self.run.failure = error
 
-    def hold(self, key: str, seconds: float, *, busy: str | None = None) -> Lease:
+    def hold(self, key: str, seconds: float | None = None, *, busy: str | None = None) -> Lease:
         """Take one more lease for the rest of the run, or skip the run while it is held."""
         lease = claim(key, seconds)
         if lease is None:
@@ -199,13 +266,14 @@ class Job:
         return lease
 
     def renew(self) -> None:
-        """Extend every lease of the run (long runs call this between steps)."""
+        """Extend every lease of the run (long runs call this between steps); `LeaseLost` if
+        another worker has taken one over."""
         for lease in self.leases:
             lease.extend()
 
 
 @contextmanager
-def run_job(job: str, shop_id: int | None = None, *, lease: str | None = None, lease_seconds: float = 300,
+def run_job(job: str, shop_id: int | None = None, *, lease: str | None = None, lease_seconds: float | None = None,
             busy: str | None = None, task_id: str = "") -> Iterator[Job]:
     """The job skeleton: a recorded run, an optional lease held for the whole body, and the
     lease released at the end whatever happened. See the module docstring.

@@ -1,7 +1,8 @@
 """Send `MetaPush` rows to Meta: the delivery half of every seller action.
 
-A push is claimed with a conditional UPDATE on its `locked_until` lease, so two workers never
-send it at the same time; and it always carries the same idempotency key and body, so even a
+A push is claimed with a kernel lease (`push_key`, owned, about a minute, renewed while its
+worker lives: kernel.jobs), so two workers never send it at the same time and a push held by a
+killed worker is sent again about a minute later; and it always carries the same idempotency key and body, so even a
 send whose answer was lost (a timeout after Meta applied it) is applied once: the retry gets
 Meta's stored answer (META_API §3.12).
 
@@ -22,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from graph.errors import Deprecated, GraphError, NotConnected, RateLimited, TokenInvalid, Transient
+from kernel import jobs
 from orders.ingest import mark_removed
 from orders.locks import lock_order, lock_push
 from orders.models import MetaPush, OrderEvent, OrderFeed, Origin, Refund, Return, ReturnDecision, SyncState
@@ -29,9 +31,9 @@ from orders.totals import recount
 
 log = logging.getLogger(__name__)
 
-# Longer than the worst case of one send (client attempts x timeouts + rate-limit waits), so no
-# second worker can take a push whose first send is still in flight.
-LOCK_SECONDS = 600
+# Short: the Graph client renews it before every attempt and while it waits between attempts,
+# so a send in flight keeps it however long it takes, and a killed worker's lapses soon.
+LEASE_SECONDS = 60
 REMOVED_MESSAGE = "Meta has removed its order API: this change cannot be sent to Meta any more."
 
 
@@ -43,18 +45,36 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def claim(push_id: int) -> bool:
-    now = timezone.now()
-    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    return MetaPush.objects.filter(pk=push_id, state=SyncState.PENDING).filter(free).update(
-        locked_until=now + timedelta(seconds=LOCK_SECONDS)) == 1
+def push_key(push_id: int) -> str:
+    """The lease of one push: held by the worker sending it."""
+    return f"{PUSH_LEASE_PREFIX}{push_id}"
+
+
+PUSH_LEASE_PREFIX = "orders.push:"
+
+
+def claim(push_id: int) -> jobs.Lease | None:
+    """The push's lease if it is pending and no live worker holds it; None otherwise."""
+    if not MetaPush.objects.filter(pk=push_id, state=SyncState.PENDING).exists():
+        return None
+    return jobs.claim(push_key(push_id), LEASE_SECONDS)
 
 
 def send(push_id: int, *, client=None) -> str:
     """Deliver one push; returns its state afterwards ("skipped" if another worker has it)."""
-    if not claim(push_id):
+    lease = claim(push_id)
+    if lease is None:
         return "skipped"
+    try:
+        return _send(push_id, client)
+    finally:
+        lease.release()  # by its owner only: a worker whose lease lapsed frees nothing
+
+
+def _send(push_id: int, client) -> str:
     push = MetaPush.objects.select_related("shop").get(pk=push_id)
+    if push.state != SyncState.PENDING:
+        return push.state  # settled between the check and the claim
     feed = OrderFeed.objects.filter(shop_id=push.shop_id).first()
     if feed is not None and feed.api_removed_at:
         return finish(push_id, failed=REMOVED_MESSAGE)
@@ -90,7 +110,6 @@ def finish(push_id: int, *, answer=None, failed: str | None = None, retry: str |
             return push.state
         order = lock_order(push.order_id)
         push.attempts += 1
-        push.locked_until = None
         if failed is None and retry is None:
             push.state, push.synced_at, push.error, push.error_code = SyncState.SYNCED, now, "", None
             apply_success(push)
@@ -111,8 +130,7 @@ def finish(push_id: int, *, answer=None, failed: str | None = None, retry: str |
                     message=f"Meta has not confirmed the {push.get_kind_display().lower()} after "
                             f"{push.attempts} attempts; still trying: {push.error}"[:500],
                     params={"stuck": push.kind})
-        push.save(update_fields=["state", "attempts", "locked_until", "synced_at", "error", "error_code",
-                                 "next_attempt_at"])
+        push.save(update_fields=["state", "attempts", "synced_at", "error", "error_code", "next_attempt_at"])
         recount(order)
     return push.state
 
@@ -134,9 +152,12 @@ def apply_success(push: MetaPush) -> None:
 
 
 def due_pushes(limit: int = 500) -> list[int]:
-    """Pending pushes whose retry time has come (or whose first send was lost)."""
+    """Pending pushes whose retry time has come (or whose first send was lost, or whose worker
+    died: its lease has lapsed), leaving out those a live worker holds."""
     now = timezone.now()
     stale = now - timedelta(seconds=60)
-    return list(MetaPush.objects.filter(state=SyncState.PENDING).filter(
+    held = {int(key.removeprefix(PUSH_LEASE_PREFIX)) for key in jobs.held_keys(PUSH_LEASE_PREFIX)}
+    due = MetaPush.objects.filter(state=SyncState.PENDING).filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
-    ).filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now)).order_by("pk").values_list("pk", flat=True)[:limit])
+    ).order_by("pk").values_list("pk", flat=True)
+    return [pk for pk in due[:limit + len(held)] if pk not in held][:limit]

@@ -68,9 +68,15 @@ def mark_needs_reconnect(connection: MetaConnection, error: GraphError) -> None:
     """The one place a token-invalid answer turns a connection to "needs reconnect"."""
     # Meta's own words (stored, so not in the worker's language); pages add the call to action.
     message = _scrub(error.user_msg or str(error), str(connection.access_token or ""))
-    MetaConnection.objects.filter(pk=connection.pk).update(
+    # A disconnected connection stays disconnected: a 190 on the uninstall the seller asked for
+    # (Meta applied it, the answer was lost, the retry meets the token that uninstall revoked)
+    # means the disconnect is done, not that the seller must reconnect.
+    changed = MetaConnection.objects.filter(pk=connection.pk).exclude(
+        status=MetaConnection.Status.DISCONNECTED).update(
         status=MetaConnection.Status.NEEDS_RECONNECT, last_error=message[:2000], last_checked_at=timezone.now()
     )
+    if not changed:
+        return
     connection.status = MetaConnection.Status.NEEDS_RECONNECT
     connection.last_error = message
     log.warning("Meta connection of shop %s needs reconnecting: %s", connection.shop_id, error)

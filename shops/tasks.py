@@ -39,7 +39,7 @@ def check_all_shops_health() -> int:
     shop_ids = list(
         MetaConnection.objects.filter(
             Q(status__in=[MetaConnection.Status.CONNECTED, MetaConnection.Status.NEEDS_RECONNECT]),
-        ).exclude(access_token="").order_by("shop_id").values_list("shop_id", flat=True)
+        ).exclude(access_token="").exclude(uninstall_pending=True).order_by("shop_id").values_list("shop_id", flat=True)
     )
     for shop_id in shop_ids:
         async_task("shops.tasks.check_shop_health", shop_id, group=HEALTH_JOB)
@@ -116,15 +116,21 @@ def uninstall_at_meta(shop_id: int, task_id: str = "") -> None:
             confirmed = client_for_shop(conn.shop).delete_fbe_installs(conn.shop.external_business_id)
             job.counts = {"confirmed": confirmed}
         except (TokenInvalid, NotFound) as exc:
+            # 190 (e.g. 458 "app not authorized": the uninstall revoked the token, when Meta applied
+            # an earlier try whose answer was lost) or no install: the disconnect is done.
             job.counts = {"confirmed": False, "note": type(exc).__name__}
         except GraphError:
             raise
         with transaction.atomic():
             conn = MetaConnection.objects.select_for_update().get(pk=conn.pk)
-            if conn.uninstall_pending and conn.status == MetaConnection.Status.DISCONNECTED:
+            # A reconnect clears `uninstall_pending`, so a pending one is still the seller's wish. A
+            # connection an older build flipped to "needs reconnect" on that 190 is put back.
+            if conn.uninstall_pending and conn.status in (MetaConnection.Status.DISCONNECTED,
+                                                          MetaConnection.Status.NEEDS_RECONNECT):
+                conn.status = MetaConnection.Status.DISCONNECTED
                 conn.access_token = ""
                 conn.uninstall_pending = False
-                conn.save(update_fields=["access_token", "uninstall_pending"])
+                conn.save(update_fields=["status", "access_token", "uninstall_pending"])
 
 
 def refresh_after_install_webhook(shop_id: int, task_id: str = "") -> None:

@@ -38,7 +38,6 @@ class ImportJob(models.Model):
     #: A problem with the whole file (encoding, no header, no id column).
     fatal_error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

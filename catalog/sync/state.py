@@ -56,7 +56,7 @@ def request_fast_sync(shop_id: int) -> str:
     now = timezone.now()
     CatalogSync.objects.filter(pk=state.pk).update(fast_requested_at=now)
     wait = fast_wait(state, now)
-    debounce = jobs.claim(fast_key(shop_id), int(max(fast_debounce_seconds(), wait) + 1))
+    debounce = jobs.claim(fast_key(shop_id), int(max(fast_debounce_seconds(), wait) + 1), renew=False)
     if debounce is None:
         return "coalesced"
     from django_q.tasks import async_task

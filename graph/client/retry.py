@@ -12,10 +12,13 @@ from typing import Any
 from graph.client.encoding import fields_param
 from graph.client.transport import Transport
 from graph.errors import GraphError, RateLimited
+from kernel.jobs import heartbeat
 
 log = logging.getLogger(__name__)
 
 _VERSION_RE = re.compile(r"^v\d+\.\d+$")
+#: The longest single sleep between attempts: well under a lease (kernel.jobs.lease_seconds()).
+HEARTBEAT_STEP = 10.0
 
 
 class RetryPolicy(Transport):
@@ -72,6 +75,7 @@ class RetryPolicy(Transport):
         attempt = 0
         while True:
             attempt += 1
+            heartbeat()  # the worker is alive: keep its leases (kernel.jobs), each attempt is < a lease
             result = self._attempt(method, path, api_version, params, attempt, removed_hint=orders)
             if not isinstance(result, GraphError):
                 return result
@@ -84,8 +88,16 @@ class RetryPolicy(Transport):
             if waited + delay > budget:
                 raise error
             log.info("graph %s %s: %s; retrying in %.2f s (attempt %d)", method, path, type(error).__name__, delay, attempt)
-            self.sleep(delay)
+            self._wait(delay)
             waited += delay
+
+    def _wait(self, delay: float) -> None:
+        """Sleep between attempts in steps shorter than a lease, renewing this worker's leases."""
+        while delay > 0:
+            step = min(delay, HEARTBEAT_STEP)
+            self.sleep(step)
+            delay -= step
+            heartbeat()
 
     @staticmethod
     def _clean_path(path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -218,3 +219,60 @@ def test_a_run_whose_lease_lapsed_ends_without_freeing_the_lease_of_the_run_that
     assert not jobs.is_held("demo:8")
     statuses = sorted(JobRun.objects.filter(job="demo.pg").values_list("status", flat=True))
     assert statuses == ["skipped", "succeeded", "succeeded"]
+
+
+# --- renewal: short leases kept alive by a heartbeat while their worker lives ----------------------
+
+
+def test_leases_are_short_by_default_and_a_heartbeat_keeps_them_while_the_worker_lives(db, now, settings):
+    settings.KERNEL_LEASE_SECONDS = 60
+    lease = jobs.claim("work:1")
+    assert lease.seconds == 60
+    for _ in range(10):  # ten minutes of work, a heartbeat every 30 s (a Graph call, a chunk)
+        now.shift(30)
+        jobs.heartbeat()
+        assert jobs.claim("work:1") is None
+    assert jobs.held_until("work:1") > timezone.now() + timedelta(seconds=30)
+    assert lease.release() is True
+
+
+def test_a_heartbeat_before_a_third_of_the_lease_writes_nothing(db, now, django_assert_num_queries):
+    jobs.claim("work:1", 60)
+    now.shift(10)
+    with django_assert_num_queries(0):
+        jobs.heartbeat()
+
+
+def test_a_killed_workers_lease_lapses_within_the_ttl_and_the_work_is_taken_over(db, now):
+    jobs.claim("work:1", 60)
+    jobs._live.leases = {}  # the worker is killed: nothing renews its lease any more
+    now.shift(59)
+    assert jobs.claim("work:1", 60) is None
+    now.shift(2)
+    assert jobs.claim("work:1", 60) is not None
+
+
+def test_a_lease_its_worker_let_lapse_is_not_revived_by_a_later_heartbeat(db, now):
+    late = jobs.claim("work:1", 60)
+    now.shift(61)  # the worker was paused (no heartbeat) past the lease
+    jobs.heartbeat()
+    assert not late.held and not jobs.is_held("work:1")
+    current = jobs.claim("work:1", 60)
+    now.shift(30)
+    jobs.heartbeat()  # renews the new owner's lease only
+    assert Lease.objects.get(key="work:1").owner == current.owner
+
+
+def test_a_heartbeat_never_renews_a_lease_another_worker_took_over(db, now):
+    """A's lease is taken over while A is paused (the row changes owner under it); A's heartbeat
+    then marks its lease lost and leaves the new owner's row alone."""
+    late = jobs.claim("work:1", 60)
+    now.shift(61)
+    Lease.objects.filter(key="work:1").update(owner="b" * 32, until=timezone.now() + timedelta(seconds=60))
+    late.until = timezone.now() + timedelta(seconds=1)  # as if A had renewed just before its pause
+    jobs.heartbeat()
+    assert late.lost
+    with pytest.raises(jobs.LeaseLost):
+        late.extend()
+    assert late.release() is False
+    assert Lease.objects.get(key="work:1").owner == "b" * 32

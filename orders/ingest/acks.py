@@ -4,14 +4,13 @@ retried call is the same call, and Meta's per-order answers applied."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from graph.errors import Deprecated, GraphError
+from graph.errors import Deprecated, GraphError, NotConnected, RateLimited, TokenInvalid, Transient
+from kernel import jobs
 from orders import states
 from orders.locks import lock_feed, lock_orders
 from orders.models import AckBatch, Order, OrderEvent, Origin, SyncState
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from orders.ingest.poll import Poller
 
 ACK_BATCH = 100
+LEASE_SECONDS = 60
 
 
 def acknowledge_pending(shop, client, *, poller: Poller | None = None) -> Counter:
@@ -43,16 +43,26 @@ def acknowledge_pending(shop, client, *, poller: Poller | None = None) -> Counte
     return counts
 
 
+def batch_key(batch_id: int) -> str:
+    """The lease of one acknowledgement batch: held by the worker sending it."""
+    return f"{BATCH_LEASE_PREFIX}{batch_id}"
+
+
+BATCH_LEASE_PREFIX = "orders.ack:"
+
+
 def claim_batch(shop, *, exclude=(), hold_back=()) -> AckBatch | None:
     """A pending batch of this shop whose lease is free, or a new one of ≤ 100 waiting orders;
-    its lease is claimed. Two workers never get the same batch, nor the same order twice."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=120)
+    its kernel lease is claimed (`batch.lease`; about a minute, renewed while the worker lives).
+    Two workers never get the same batch, nor the same order twice.
+
+    The lease is taken inside the transaction that holds the shop's feed lock: another worker
+    can look only after that lock is released, by which time the lease row is committed."""
     with transaction.atomic():
         lock_feed(shop.pk)
-        free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-        batch = (AckBatch.objects.filter(shop=shop, state=SyncState.PENDING).filter(free).exclude(pk__in=exclude)
-                 .order_by("pk").first())
+        held = {int(key.removeprefix(BATCH_LEASE_PREFIX)) for key in jobs.held_keys(BATCH_LEASE_PREFIX)}
+        batch = (AckBatch.objects.filter(shop=shop, state=SyncState.PENDING)
+                 .exclude(pk__in=[*exclude, *held]).order_by("pk").first())
         if batch is None:
             waiting = list(Order.objects.filter(shop=shop, source=Order.Source.META, state=Order.State.CREATED,
                                                 ack_state=Order.AckState.PENDING, ack_batch__isnull=True)
@@ -62,27 +72,35 @@ def claim_batch(shop, *, exclude=(), hold_back=()) -> AckBatch | None:
             batch = AckBatch.objects.create(shop=shop, payload=[
                 {"id": meta_id, "merchant_order_reference": reference} for _, meta_id, reference in waiting])
             Order.objects.filter(pk__in=[pk for pk, _, _ in waiting]).update(ack_batch=batch)
-        claimed = AckBatch.objects.filter(pk=batch.pk, state=SyncState.PENDING).filter(free).update(
-            locked_until=lease)
-        return batch if claimed else None
+        batch.lease = jobs.claim(batch_key(batch.pk), LEASE_SECONDS)
+        return batch if batch.lease is not None else None
 
 
 def push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: set | None = None) -> bool:
     """Send one batch (retried by the client with the same key on transient errors) and apply
-    Meta's per-order answers. Returns False if the batch must wait for a later run."""
-    from graph.errors import RateLimited, Transient
+    Meta's per-order answers. Returns False if the batch must wait for a later run. Gives the
+    batch's lease back (by its owner) whatever happened."""
+    lease = getattr(batch, "lease", None)
+    try:
+        return _push_batch(batch, client, cms, counts, held_back)
+    finally:
+        if lease is not None:
+            lease.release()
 
+
+def _push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: set | None) -> bool:
     AckBatch.objects.filter(pk=batch.pk).update(attempts=batch.attempts + 1)
     try:
         answer = client.post(f"{cms}/acknowledge_orders",
                              {"idempotency_key": batch.idempotency_key, "orders": batch.payload}, orders=True)
         counts["ack_calls"] += 1
     except Deprecated:
-        AckBatch.objects.filter(pk=batch.pk).update(locked_until=None)
         raise
-    except (Transient, RateLimited) as exc:
+    except (Transient, RateLimited, TokenInvalid, NotConnected) as exc:
+        # Not Meta's "no" about these orders: a 190 (the token was invalidated) waits, pending with
+        # its key and body, until the shop is connected again; the next poll then sends it.
         counts["ack_calls"] += 1
-        AckBatch.objects.filter(pk=batch.pk).update(locked_until=None, error=str(exc)[:2000])
+        AckBatch.objects.filter(pk=batch.pk).update(error=str(exc)[:2000])
         return False
     except GraphError as exc:
         counts["ack_calls"] += 1
@@ -98,7 +116,7 @@ def push_batch(batch: AckBatch, client, cms: str, counts: Counter, held_back: se
 def fail_batch(batch: AckBatch, message: str) -> None:
     with transaction.atomic():
         AckBatch.objects.filter(pk=batch.pk).update(state=SyncState.FAILED, error=message[:2000],
-                                                    finished_at=timezone.now(), locked_until=None)
+                                                    finished_at=timezone.now())
         Order.objects.filter(ack_batch=batch, ack_state=Order.AckState.PENDING).update(
             ack_state=Order.AckState.FAILED, ack_error=message[:2000])
 
@@ -137,8 +155,7 @@ def apply_ack_answer(batch: AckBatch, answer: dict, counts: Counter) -> list[int
         # A coded error (e.g. still in Meta's checks): try again later with a new key (META_API §3.7).
         Order.objects.filter(pk__in=[o.pk for o in retry]).update(ack_batch=None)
         OrderEvent.objects.bulk_create(events)
-        AckBatch.objects.filter(pk=batch.pk).update(state=SyncState.SYNCED, finished_at=now, locked_until=None,
-                                                    error="")
+        AckBatch.objects.filter(pk=batch.pk).update(state=SyncState.SYNCED, finished_at=now, error="")
     counts["acknowledged"] += len(acked)
     counts["ack_errors"] += len(failed) + len(retry)
     return [o.pk for o in retry]

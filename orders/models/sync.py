@@ -33,7 +33,6 @@ class MetaPush(models.Model):
     error = models.TextField(blank=True)
     error_code = models.IntegerField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -56,7 +55,6 @@ class AckBatch(models.Model):
     state = models.CharField(max_length=10, choices=SyncState.choices, default=SyncState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

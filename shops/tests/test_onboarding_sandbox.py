@@ -265,3 +265,46 @@ def test_uninstall_at_meta_arrives_by_webhook(sandbox, seller, shop_a, signals):
     # Reconnecting resolves it.
     flow.connect(seller, shop_a)
     assert not ShopIssue.objects.filter(shop=shop_a, resolved_at=None).exists()
+
+
+def test_a_disconnect_whose_answer_was_lost_completes_on_the_retry_that_gets_190(sandbox, seller, shop_a):
+    """Meta applies DELETE fbe_installs but the answer is lost; the retry gets 190/458 (the
+    uninstall revoked the token). That is Meta saying it is done: the connection stays
+    disconnected (never "needs reconnect"), the token is wiped and nothing retries again."""
+    flow.connect(seller, shop_a)
+    sandbox.add_fault(path="fbe_business/fbe_installs", method="DELETE", kind="after_apply", then="drop")
+    seller.post(reverse("shops:disconnect", args=[shop_a.pk]))
+    assert [i["status"] for i in sandbox.state()["fbe_installs"]] == ["uninstalled"]  # applied at Meta
+    conn = MetaConnection.objects.get(shop=shop_a)
+    assert conn.status == MetaConnection.Status.DISCONNECTED
+    if conn.uninstall_pending:  # the lost answer failed the first run: the hourly fan-out retries it
+        from shops.tasks import check_all_shops_health
+
+        check_all_shops_health()
+    deletes = sandbox.requests(path="fbe_business/fbe_installs", method="DELETE")
+    assert any(r["status"] == 400 for r in deletes), deletes  # the retry met Meta's 190
+    conn.refresh_from_db()
+    assert conn.status == MetaConnection.Status.DISCONNECTED
+    assert not conn.uninstall_pending and not conn.has_token
+    from shops.tasks import check_all_shops_health
+
+    calls = len(sandbox.requests())
+    assert check_all_shops_health() == 0  # no health check, no uninstall retry: nothing left to do
+    assert len(sandbox.requests()) == calls
+
+
+def test_a_disconnect_stuck_in_needs_reconnect_by_an_older_build_is_finished_by_the_hourly_job(sandbox, seller,
+                                                                                                shop_a):
+    """Rows an older build left behind (disconnect requested, uninstall applied at Meta, the
+    connection flipped to "needs reconnect" by the 190): the next hourly run finishes them."""
+    flow.connect(seller, shop_a)
+    sandbox.add_fault(path="fbe_business/fbe_installs", method="DELETE", kind="after_apply", then="drop")
+    seller.post(reverse("shops:disconnect", args=[shop_a.pk]))
+    MetaConnection.objects.filter(shop=shop_a).update(status=MetaConnection.Status.NEEDS_RECONNECT,
+                                                      uninstall_pending=True)
+    from shops.tasks import check_all_shops_health
+
+    assert check_all_shops_health() == 0  # no health check of a shop the seller disconnected
+    conn = MetaConnection.objects.get(shop=shop_a)
+    assert conn.status == MetaConnection.Status.DISCONNECTED
+    assert not conn.uninstall_pending and not conn.has_token

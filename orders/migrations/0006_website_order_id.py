@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_fill_order_feeds'),
+        ('orders', '0005_push_and_ack_leases_in_kernel'),
         ('shops', '0006_api_keys'),
     ]
 
