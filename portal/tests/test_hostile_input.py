@@ -178,6 +178,8 @@ class Forms(HTMLParser):
                 fields.setdefault(name, [a.get("value", "")])
             elif a.get("disabled") is None:
                 fields.setdefault(name, []).append(a.get("value", ""))
+        elif tag == "button" and (a.get("type") or "submit").lower() == "submit":
+            fields.setdefault(name, [a.get("value", "")])
         elif tag == "select":
             self._select = name
             fields.setdefault(name, [])
