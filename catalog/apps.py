@@ -22,6 +22,11 @@ class CatalogConfig(AppConfig):
 
         shop_created.connect(create_state, dispatch_uid="catalog.create_sync_state")
 
+        from catalog.sync.panel import refresh_diagnostics
+        from shops.signals import check_requested
+
+        check_requested.connect(refresh_diagnostics, dispatch_uid="catalog.refresh_diagnostics")
+
         from catalog.models import Product
         from shops.hooks import register_money_data
 

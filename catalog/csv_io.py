@@ -68,6 +68,11 @@ _SIMPLE = [col for col in COLUMNS if col not in (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: The longest cell a row may have (characters). Every column's own limit is below it (the longest,
+#: 20 additional image links, is about 40,000); a longer cell is that row's error.
+CELL_MAX = 65_536
+
+
 class FileError(ValueError):
     """The file as a whole cannot be read (no header, no id column)."""
 
@@ -90,6 +95,13 @@ def parse(text: str) -> ParsedFile:
     # Spreadsheets in many locales write ";" (or tabs); the header row tells which.
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t|", key=first_line.count)
+    # Python's csv refuses a field over its limit (131,072 characters by default) by raising in
+    # the middle of the file, and the rows after it cannot be read any more. No field can be
+    # longer than the file, so with the limit at the file's length every row is read, and an
+    # over-long cell becomes its own row's error (check_row). The limit is process-wide and only
+    # ever raised here.
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter if first_line.count(delimiter) else ",")
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
@@ -106,9 +118,21 @@ def parse(text: str) -> ParsedFile:
         row = {}
         for col, value in zip(columns, values, strict=False):
             if col in known and col not in row:
-                row[col] = _unquote_formula(value.strip())
+                row[col] = TooLong(value) if len(value) > CELL_MAX else _unquote_formula(value.strip())
         rows.append((reader.line_num, row))
     return ParsedFile(columns=[c for c in columns if c in known], unknown=unknown, rows=rows)
+
+
+class TooLong(str):
+    """An over-long cell: its first characters (what the results page shows) and its length;
+    `check_row` makes it the row's error."""
+
+    length: int
+
+    def __new__(cls, value: str):
+        cell = super().__new__(cls, value[:60] + "…")
+        cell.length = len(value)
+        return cell
 
 
 def _unquote_formula(value: str) -> str:
@@ -172,6 +196,11 @@ def row_to_form_data(row: dict[str, str], base: dict, currency: str) -> tuple[di
 def check_row(shop, number: int, row: dict[str, str], existing: Product | None) -> RowResult:
     """Validate one row against its stored product (live, a tombstone, or None)."""
     result = RowResult(row=number, retailer_id=row.get("id", ""))
+    too_long = [(col, value.length) for col, value in row.items() if isinstance(value, TooLong)]
+    if too_long:
+        result.errors = [(col, _("This cell has %(n)d characters; a cell may have at most %(max)d.")
+                          % {"n": n, "max": CELL_MAX}) for col, n in too_long]
+        return result
     if not result.retailer_id:
         result.errors.append(("id", _("The id (retailer id) is empty.")))
         return result

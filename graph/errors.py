@@ -253,3 +253,66 @@ def classify(
     if cls is RateLimited:
         kwargs.update(retry_after=retry_after, buc_type=buc_type or BUC_TYPE_BY_CODE.get(code or 0, ""))
     return cls(message, **kwargs)
+
+
+# --- what a seller reads about a failure --------------------------------------------------------
+
+#: Transient failures where no answer came at all (graph/client/transport.py words them so).
+_NO_ANSWER = ("could not connect to meta", "meta did not answer within", "the connection to meta failed",
+              "connectionerror", "timeout")
+
+_KIND_BY_CLASS = {
+    "TokenInvalid": "token", "PermissionDenied": "permission", "RateLimited": "throttle", "Transient": "transient",
+    "InvalidParameter": "validation", "NotFound": "not_found", "Deprecated": "removed", "Removed": "removed",
+    "NotConnected": "not_connected", "GraphError": "meta", "Deferred": "throttle",
+    "ConnectionError": "connection", "ConnectTimeout": "connection", "ReadTimeout": "connection",
+    "Timeout": "connection",
+}
+
+#: kind → "what happened. What happens next." (translated when shown)
+FAILURE_SENTENCES = {
+    "connection": _("We could not reach Meta (no answer came back). We will try again automatically; "
+                    "you do not need to do anything."),
+    "transient": _("Meta had a temporary problem. We will try again automatically; you do not need to do anything."),
+    "throttle": _("Meta asked us to slow down. The sync carries on by itself as soon as Meta allows it."),
+    "token": _("The connection to Meta has expired. Reconnect the shop in Settings; syncing resumes after that."),
+    "permission": _("Meta refused because the shop's connection lacks a permission. Reconnect the shop and "
+                    "grant every permission asked for; syncing resumes after that."),
+    "validation": _("Meta refused the data we sent. The next sync tries again; if this keeps happening, "
+                    "contact support."),
+    "not_found": _("Meta could not find the shop's catalog. Check the connection in Settings and reconnect if "
+                   "the catalog was removed at Meta."),
+    "removed": _("Meta no longer offers a function this sync uses. The next sync tries again; if this keeps "
+                 "happening, contact support."),
+    "not_connected": _("The shop is not connected to Meta. Connect it in Settings; syncing starts after that."),
+    "meta": _("Meta could not complete the request. The next sync tries again; if this keeps happening, "
+              "contact support."),
+    "unexpected": _("The sync stopped on an unexpected error. The next sync tries again; if this keeps "
+                    "happening, contact support."),
+}
+
+
+def failure_kind(error: BaseException | str) -> str:
+    """The kind of a failure, one of FAILURE_SENTENCES: from the exception, or from the text a job
+    stored for it ("ClassName: message", as catalog/sync/run.py writes it)."""
+    if isinstance(error, BaseException):
+        name = next((c.__name__ for c in type(error).__mro__ if c.__name__ in _KIND_BY_CLASS), "")
+        message = str(error)
+        no_answer = isinstance(error, Transient) and error.http_status is None and error.code is None
+    else:
+        head, sep, message = str(error).partition(":")
+        name = head.strip() if sep and head.strip().isidentifier() else ""
+        message = message if name else str(error)
+        no_answer = name == "Transient" and any(p in message.lower() for p in _NO_ANSWER)
+    kind = _KIND_BY_CLASS.get(name, "unexpected")
+    if kind == "transient" and no_answer:
+        return "connection"
+    return kind
+
+
+def seller_failure(error: BaseException | str) -> str:
+    """One sentence for the seller, in their language: what happened and what happens next. The
+    raw detail (exception text, Meta's message) is for staff: the admin and the logs."""
+    if not error:
+        return ""
+    return str(FAILURE_SENTENCES[failure_kind(error)])

@@ -98,3 +98,42 @@ class MoneyField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if value.minor < 0 and not self.allow_negative:
             raise forms.ValidationError(self.error_messages["negative"], code="negative")
+
+
+# --- choices of rows by id ------------------------------------------------------------------------
+
+#: The largest id a row can have (signed 64-bit columns).
+ID_MAX = 2**63 - 1
+
+
+def _is_id(value) -> bool:
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and int(text) <= ID_MAX
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's ModelChoiceField, refusing an id no row can have as an invalid choice. Django
+    looks the value up as given, and SQLite cannot compare a number past 64 bits (OverflowError,
+    a 500) where PostgreSQL finds no row."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None and not _is_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's ModelMultipleChoiceField, refusing ids no row can have (see ModelChoiceField)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None and not isinstance(value, str | bytes):
+            try:
+                values = frozenset(value)
+            except TypeError:
+                values = frozenset()
+            for pk in values:
+                if not _is_id(pk):
+                    raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                                params={"pk": pk})
+        return super()._check_values(value)

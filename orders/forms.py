@@ -24,8 +24,12 @@ CANCEL_REASONS = [
 SELLER_REFUND_REASONS = [(value, label) for value, label in Refund.Reason.choices if value != "FACEBOOK_INITIATED"]
 
 
+#: The records store the token in a 64-character column (a uuid4 hex is 32).
+SUBMISSION_MAX = 64
+
+
 class ActionForm(forms.Form):
-    submission = forms.CharField(widget=forms.HiddenInput)
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=SUBMISSION_MAX)
 
     def __init__(self, *args, order: Order, items=None, **kwargs):
         self.order = order
@@ -33,6 +37,21 @@ class ActionForm(forms.Form):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("submission", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
+        token = self.data.get(self.add_prefix("submission"), "") if self.is_bound else ""
+        if self.is_bound and not (0 < len(token) <= SUBMISSION_MAX):
+            # A token no record could store (tampered with, or lost): the error says so, and the
+            # page shown again carries a fresh token, so the seller's next submission goes through.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("submission")] = initial["submission"]
+            self._expired = True
+        else:
+            self._expired = False
+
+    def clean(self):
+        data = super().clean()
+        if self._expired:
+            self.add_error(None, _("This form has expired. Check it and submit it again."))
+        return data
 
     def add_quantities(self, limit, *, default_all: bool) -> None:
         for item in self.items:

@@ -6,6 +6,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.forms import ModelChoiceField
 from kernel.money import CURRENCY_EXPONENTS
 from shops.hooks import has_money_data
 from shops.models import Membership, Shop
@@ -81,7 +82,7 @@ class NewShopForm(ShopProfileForm):
 
 
 class ChangeRoleForm(forms.Form):
-    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+    membership = ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
     def __init__(self, *args, shop, **kwargs):
@@ -90,7 +91,7 @@ class ChangeRoleForm(forms.Form):
 
 
 class MembershipActionForm(forms.Form):
-    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+    membership = ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
 
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shops import audit
 from shops.models import Membership, MetaConnection, Shop
-from shops.signals import shop_created, shop_disconnected
+from shops.signals import check_requested, shop_created, shop_disconnected
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,7 @@ def request_health_check(shop: Shop, *, actor=None) -> None:
     MetaConnection.objects.filter(shop=shop).update(check_requested_at=timezone.now())
     audit.record(shop, actor, "connection.check", summary="health check requested")
     transaction.on_commit(lambda: _queue("shops.tasks.check_shop_health", shop.pk, group="shops.health"), robust=True)
+    transaction.on_commit(lambda: check_requested.send(sender=Shop, shop_id=shop.pk), robust=True)
 
 
 def _free_username(User, wanted: str) -> str:

@@ -8,6 +8,8 @@ changed the connection has committed, with ids only (receivers usually queue a t
   succeeded; the catalog app queues the shop's first (or a fresh) full catalog sync.
 - `shop_disconnected(sender=Shop, shop_id, reason)`: the seller disconnected in the portal
   (`reason="seller"`) or uninstalled at Meta (`reason="uninstalled"`); syncs must stop.
+- `check_requested(sender=Shop, shop_id)`: "Check now" (the Issues page, or staff): apps refresh
+  what they read from Meta for the shop's issues; the catalog app queues product diagnostics.
 """
 
 from __future__ import annotations
@@ -17,3 +19,4 @@ from django.dispatch import Signal
 shop_created = Signal()
 shop_connected = Signal()
 shop_disconnected = Signal()
+check_requested = Signal()

@@ -14,9 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from kernel.forms import ID_MAX
 from shops.models import Membership, Shop
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# `<int:...>` in a URL matches any number of digits; an id past ID_MAX names no row, and SQLite
+# cannot even compare it (OverflowError, a 500).
 
 
 def get_membership(user, shop_id: int) -> Membership:
@@ -45,6 +48,8 @@ def shop_view(view=None, *, write: bool = False, owner_only: bool = False):
         @login_required
         @wraps(func)
         def wrapper(request, shop_id, *args, **kwargs):
+            if any(isinstance(v, int) and not 0 <= v <= ID_MAX for v in (shop_id, *args, *kwargs.values())):
+                raise Http404("No such page")
             needs_write = write or request.method not in SAFE_METHODS
             shop = get_shop_for_user(request, shop_id, write=needs_write)
             if owner_only and not request.membership.is_owner:
@@ -75,4 +80,4 @@ def remember_shop(request, response, shop: Shop) -> None:
 def last_shop_id(request) -> int | None:
     """The shop this browser used last, as the cookie says (callers check the membership)."""
     value = request.COOKIES.get(LAST_SHOP_COOKIE, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and int(value) <= ID_MAX else None

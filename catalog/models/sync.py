@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from graph.errors import seller_failure
+
 
 class CatalogSync(models.Model):
     """Per-shop sync state: the fast lane's requests and spacing, Meta's throttle and the last
@@ -96,6 +98,11 @@ class SyncRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+    @property
+    def seller_error(self) -> str:
+        """What the seller reads about this run's failure (the raw `error` is for staff)."""
+        return seller_failure(self.error)
 
 
 class CatalogBatch(models.Model):

@@ -44,3 +44,13 @@ def sync_now(shop, *, user) -> str:
     transaction.on_commit(lambda: async_task("catalog.tasks.sync_changes", shop.pk, SyncRun.Trigger.SELLER,
                                              user_id=user.pk, group="catalog.sync_changes"), robust=True)
     return "queued"
+
+
+def refresh_diagnostics(sender=None, *, shop_id: int, **kwargs) -> None:
+    """"Check now" on the Issues page also reads Meta's view of the products (errors, review,
+    the catalog's diagnostics) instead of waiting for the hourly sweep (`shops.signals.check_requested`)."""
+    if connection_for(shop_id) is None:
+        return
+    from django_q.tasks import async_task
+
+    async_task("catalog.tasks.diagnostics", shop_id, group="catalog.diagnostics")

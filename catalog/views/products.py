@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,19 +42,26 @@ def product_list(request, shop):
     })
 
 
+def _back_to(request, shop) -> str:
+    """Where a bulk action returns: the list page it came from (`next`, a path on this site), else
+    the product list. Anything else in `next` is ignored."""
+    back = request.POST.get("next", "")
+    if (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                                   require_https=False)):
+        return back
+    return reverse("catalog:products", args=[shop.pk])
+
+
 @require_POST
 @shop_view
 def bulk_action(request, shop):
     form = BulkActionForm(request.POST, shop=shop)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
-        back = ""
-    back = back or reverse("catalog:products", args=[shop.pk])
+    back = _back_to(request, shop)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(back)
+        return HttpResponseRedirect(back)
     action, products = form.cleaned_data["action"], form.cleaned_data["products"]
     if action in ("archive", "unarchive"):
         status = Product.Status.ARCHIVED if action == "archive" else Product.Status.ACTIVE
@@ -66,7 +74,7 @@ def bulk_action(request, shop):
         n = sets.remove_products(shop, form.cleaned_data["product_set"], products, actor=request.user)
     messages.success(request, ngettext("%(n)d product changed; it will be synced to Meta.",
                                        "%(n)d products changed; they will be synced to Meta.", n) % {"n": n})
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 @shop_view
