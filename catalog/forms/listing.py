@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from catalog import constants as c
 from catalog.issues import describe_code
 from catalog.models import Product, ProductSet
+from kernel.forms import ModelChoiceField, ModelMultipleChoiceField
 
 
 class ProductFilterForm(forms.Form):
@@ -55,11 +56,11 @@ class BulkActionForm(forms.Form):
         ("remove_from_set", gettext_lazy("Remove from product set")),
     ]
     action = forms.ChoiceField(label=gettext_lazy("With the selected products"), choices=ACTIONS)
-    products = forms.ModelMultipleChoiceField(queryset=Product.objects.none(),
+    products = ModelMultipleChoiceField(queryset=Product.objects.none(),
                                               error_messages={"required": gettext_lazy("Select at least one product.")})
     availability = forms.ChoiceField(label=gettext_lazy("Availability"), required=False,
                                      choices=[("", gettext_lazy("Availability…")), *c.Availability.choices])
-    product_set = forms.ModelChoiceField(label=gettext_lazy("Product set"), required=False,
+    product_set = ModelChoiceField(label=gettext_lazy("Product set"), required=False,
                                          queryset=ProductSet.objects.none())
 
     def __init__(self, *args, shop, **kwargs):

@@ -24,7 +24,6 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -259,13 +258,7 @@ def hostile_file(value: str, n: int) -> SimpleUploadedFile:
 
 
 def _case(name, extra):
-    # BulkActionForm (catalog/forms.py, the lead's) still uses Django's ModelMultipleChoiceField,
-    # which passes `products=99999999999999999999999` to SQLite (OverflowError); the fix is to use
-    # kernel.forms.ModelMultipleChoiceField / ModelChoiceField there. Strict: passes once it is in.
-    sqlite = "sqlite" in settings.DATABASES["default"]["ENGINE"]
-    marks = [pytest.mark.xfail(sqlite, reason="catalog/forms.py: BulkActionForm needs kernel.forms fields",
-                               strict=True)] if name == "catalog:bulk" else []
-    return pytest.param(name, extra, id=name, marks=marks)
+    return pytest.param(name, extra, id=name)
 
 
 @pytest.mark.parametrize("name,extra", [_case(*r) for r in ROUTES])
