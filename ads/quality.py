@@ -24,7 +24,9 @@ MIN_EVENTS = 20
 
 
 def _content_ids(custom: dict) -> list[str]:
-    ids = custom.get("content_ids") or [c.get("id") for c in custom.get("contents") or [] if isinstance(c, dict)]
+    contents = custom.get("contents")
+    ids = custom.get("content_ids") or [c.get("id") for c in (contents if isinstance(contents, list) else [])
+                                        if isinstance(c, dict)]
     return [str(i) for i in ids if i not in (None, "")] if isinstance(ids, list) else []
 
 

@@ -11,6 +11,7 @@ _PATTERNS = [
     re.compile(r"((?:access_token|appsecret_proof|client_secret|fb_exchange_token|input_token|code)=)[^&\s\"']+"),
     re.compile(r"(Bearer\s+)\S+"),
     re.compile(r"()EAA[A-Za-z0-9_\-]{10,}"),
+    re.compile(r"(sp_[0-9a-f]{8,12}_)[A-Za-z0-9_\-]{10,}"),  # storefront API keys (shops.api_keys)
 ]
 
 

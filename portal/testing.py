@@ -31,6 +31,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+# --- between tests --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (rate-limit windows, coalesced send requests),
+    whichever cache backend the run uses."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # --- people and shops ----------------------------------------------------------------------------
 
 

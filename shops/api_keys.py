@@ -27,7 +27,10 @@ def _hash(raw: str) -> str:
 @transaction.atomic
 def create_key(shop, *, name: str, actor=None) -> tuple[ApiKey, str]:
     """A new key; returns (key row, the key itself: shown once, never stored)."""
-    prefix = secrets.token_hex(4)
+    for _attempt in range(5):  # a prefix already taken (one in 2^48): draw again
+        prefix = secrets.token_hex(6)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
     raw = f"sp_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(shop=shop, name=name.strip()[:60], prefix=prefix, key_hash=_hash(raw),
                                 created_by=actor if getattr(actor, "pk", None) else None)

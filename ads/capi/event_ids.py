@@ -41,3 +41,20 @@ def order_event_id(event_name: str, order_id: str) -> str:
     if event_name not in ORDER_EVENTS:
         raise BadEventId(f"{event_name} is not an order event")
     return event_id(event_name, order_id)
+
+
+def key_of(event_name: str, value) -> str:
+    """The key of an event id made by the rule for `event_name` (what the storefront sends back
+    as `event_id`); raises BadEventId when `value` is not such an id."""
+    prefix = f"{str(event_name).lower()}."
+    if not isinstance(value, str) or not value.startswith(prefix) or not _ALLOWED.fullmatch(value) \
+            or len(value) == len(prefix):
+        raise BadEventId(f"the event id is “{prefix}<id>”: letters, digits and . _ : - (what portalEventId() gives)")
+    return value[len(prefix):]
+
+
+def check_order_id(order_id: str) -> str:
+    """An order id the rule can carry (the Purchase's id is made of it), trimmed."""
+    order_id = str(order_id).strip()
+    order_event_id("Purchase", order_id)
+    return order_id

@@ -3,6 +3,8 @@ Conversions API. Nothing is sent inside the request: the sender (`ads.capi.sende
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,8 +19,12 @@ from ads.capi.userdata import user_data
 from ads.models import ServerEvent
 from ads.services import settings_for
 
-#: Meta accepts website events up to 7 days old (META_API §7.5).
+#: Meta accepts website events up to 7 days old (META_API §7.5); the portal takes them up to
+#: `MAX_AGE - EXPIRY_MARGIN` old, and the sender sets aside what passed that before it is sent,
+#: so an event never ages out between the check and Meta's clock.
 MAX_AGE = timedelta(days=7)
+EXPIRY_MARGIN = timedelta(minutes=5)
+CURRENCY = re.compile(r"[A-Z]{3}")
 STANDARD_EVENTS = ("PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase",
                    "Search", "Lead", "CompleteRegistration", "Subscribe")
 
@@ -47,10 +53,22 @@ def _check(event_name: str, event_time: datetime, custom: Mapping, source_url: s
     now = timezone.now()
     if event_time > now + timedelta(minutes=1):
         raise EventRefused("the event time is in the future", "event_time")
-    if event_time < now - MAX_AGE:
+    if event_time < now - MAX_AGE + EXPIRY_MARGIN:
         raise EventRefused("Meta accepts events up to 7 days old", "event_time")
-    if event_name == "Purchase" and (custom.get("value") in (None, "") or not custom.get("currency")):
+    value, currency = custom.get("value"), custom.get("currency")
+    if event_name == "Purchase" and (value in (None, "") or not currency):
         raise EventRefused("a Purchase needs its value and currency", "custom_data")
+    if value not in (None, "") and (isinstance(value, bool) or not isinstance(value, int | float)
+                                    or not math.isfinite(value) or abs(value) > 1e12):
+        raise EventRefused("value is a number", "custom_data.value")
+    if currency not in (None, "") and not (isinstance(currency, str) and CURRENCY.fullmatch(currency)):
+        raise EventRefused("currency is a three-letter ISO 4217 code, e.g. USD", "custom_data.currency")
+    contents = custom.get("contents")
+    if contents is not None and not (isinstance(contents, list) and all(isinstance(c, dict) for c in contents)):
+        raise EventRefused("contents is a list of objects", "custom_data.contents")
+    ids = custom.get("content_ids")
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str | int) for i in ids)):
+        raise EventRefused("content_ids is a list of your catalog's retailer ids", "custom_data.content_ids")
     if action_source == "website":
         if not source_url:
             raise EventRefused("a website event needs the page's URL", "event_source_url")
@@ -192,6 +210,13 @@ def queue_event(shop, *, event_name: str, key: str, event_time: datetime, user: 
 
 
 def _request_send(shop_id: int) -> None:
+    """Ask for one send of the shop's queue: requests within a few seconds share it (the sweep
+    sends whatever a coalesced request left)."""
+    from django.core.cache import cache
     from django_q.tasks import async_task
 
-    async_task("ads.tasks.send_events", shop_id, group="ads.send_events")
+    if cache.add(f"ads-send-requested:{shop_id}", 1, timeout=SEND_COALESCE_SECONDS):
+        async_task("ads.tasks.send_events", shop_id, group="ads.send_events")
+
+
+SEND_COALESCE_SECONDS = 2

@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ads.capi.queue import MAX_AGE
+from ads.capi.queue import EXPIRY_MARGIN, MAX_AGE
 from ads.models import ServerEvent
 from graph.errors import InvalidParameter
 
 BATCH_SIZE = 1000
-#: a margin so an event does not age out between the check and Meta's clock
-EXPIRY_MARGIN = timedelta(minutes=5)
 
 
 def _partner_agent() -> str:

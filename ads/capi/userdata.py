@@ -28,6 +28,7 @@ and named in the problems, never sent malformed (one bad value must not make Met
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -49,13 +50,18 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def _letters(text: str) -> str:
-    """Only letters (any alphabet), lowercased: no digits, spaces, punctuation or symbols."""
-    return "".join(ch for ch in text.lower() if unicodedata.category(ch).startswith("L"))
+    """Only letters (any alphabet, with their combining marks), lowercased: no digits, spaces,
+    punctuation or symbols. NFC first, so "São" typed either way hashes the same."""
+    return "".join(ch for ch in _nfc(text).lower() if unicodedata.category(ch).startswith(("L", "M")))
 
 
 def _no_punctuation(text: str) -> str:
-    return "".join(ch for ch in text.strip().lower()
+    return "".join(ch for ch in _nfc(text).strip().lower()
                    if not unicodedata.category(ch).startswith(("P", "S"))).strip()
 
 
@@ -76,10 +82,12 @@ def _phone(value: str, country: str = "") -> str:
 
 
 def _gender(value: str) -> str:
-    first = value.strip().lower()[:1]
-    if first not in ("f", "m"):
-        raise Unusable("gender is f or m")
-    return first
+    text = value.strip().lower()
+    if text in ("f", "female"):
+        return "f"
+    if text in ("m", "male"):
+        return "m"
+    raise Unusable("gender is f or m")
 
 
 def _birth_date(value) -> str:
@@ -96,7 +104,7 @@ def _birth_date(value) -> str:
 
 def _zip(value: str, country: str = "") -> str:
     value = re.sub(r"\s", "", value.strip().lower())
-    if country.lower() == "us":
+    if country.lower() == "us" or re.fullmatch(r"\d{5}-\d{4}", value):  # a US zip (zip+4 too): 5 digits
         value = value.split("-")[0][:5]
     return value.replace("-", "")
 
@@ -114,7 +122,7 @@ def normalise(key: str, value, *, country: str = "") -> str:
     if key in ("fn", "ln"):
         text = " ".join(_no_punctuation(str(value)).split())
     elif key == "em":
-        text = _email(str(value))
+        text = _email(_nfc(str(value)))
     elif key == "ph":
         text = _phone(str(value), country)
     elif key == "ge":
@@ -167,8 +175,14 @@ def user_data(raw: Mapping, *, country: str = "") -> tuple[dict, dict]:
     for key, value in raw.items():
         if key in PLAIN:
             text = str(value or "").strip()
+            if key == "client_ip_address" and text:
+                try:
+                    text = str(ipaddress.ip_address(text))
+                except ValueError:
+                    problems[key] = "not an IP address"
+                    continue
             if text:
-                data[key] = text
+                data[key] = text[:1000]
         elif key in HASHED:
             digests: list[str] = []
             for one in _values(value):

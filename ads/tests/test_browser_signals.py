@@ -24,7 +24,7 @@ def test_the_browser_and_server_purchase_count_once(page, live_server, meta_shop
     page.get_by_label("Name").fill("Sandbox storefront")
     page.get_by_role("button", name="Make key").click()
     key = page.get_by_label("New API key").input_value()
-    assert re.fullmatch(r"sp_[0-9a-f]{8}_\S+", key)
+    assert re.fullmatch(r"sp_[0-9a-f]{12}_\S+", key)
 
     page.goto(f"{base}{reverse('ads:index', args=[shop.pk])}")
     snippet = page.locator("#snippet").input_value()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from graph.client.retry import HEARTBEAT_STEP
 from graph.errors import (
     Deprecated,
     InvalidParameter,
@@ -97,7 +98,12 @@ def test_a_write_with_an_idempotency_key_is_retried_and_applied_once(sandbox, co
     answer = graph.post(path, {"idempotency_key": "ack-1", "merchant_order_reference": "A-1"}, orders=True)
     assert answer == {"id": order_id, "state": "IN_PROGRESS"}
     assert attempts(sandbox, path, "POST") == (2, 2)
-    assert len(sleeps) == 1
+    # One wait between the two attempts, slept in heartbeat-sized steps (a throttle's 60 s is 7 steps).
+    assert sleeps and all(0 < s <= HEARTBEAT_STEP for s in sleeps)
+    if fault["kind"] == "throttle":
+        assert 60 <= sum(sleeps) <= 66
+    else:
+        assert len(sleeps) == 1
     state = orders.order(order_id)
     assert state["state"] == "IN_PROGRESS"
     # applied once, whatever the first attempt looked like
