@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ads.capi import event_ids
 from ads.capi.queue import EventInput, meta_value, queue_events
 from ads.models import ServerEvent
 from shops.models import MetaConnection
@@ -58,19 +59,21 @@ def _seed_events(shop, pixel_id: str, sandbox) -> int:
             buyer_email=f"buyer{n + 1}@example.com" if n < WITH_EMAIL else "",
             lines=[WebsiteLine(retailer_id=rid, title=product.title if product else "Tea", quantity=1,
                                price_per_unit_minor=price)]))
-        custom = {"value": meta_value(order.total_minor, shop.currency), "currency": shop.currency, "content_ids": [rid], "content_type": "product"}
+        custom = {"value": meta_value(order.total_minor, shop.currency), "currency": shop.currency,
+                  "content_ids": [rid], "content_type": "product", "order_id": order_id}
         user = {**BROWSER, **({"em": order.buyer_email} if order.buyer_email else {})}
         items.append(EventInput(event_name="Purchase", key=order_id, event_time=placed, user=user, custom=custom,
                                 event_source_url="https://lotus-tea.example.com/thanks"))
-        sandbox.fire_browser_event(pixel_id, event_name="Purchase", event_id=f"purchase.{order_id}",
+        purchase_id = event_ids.order_event_id("Purchase", order_id)
+        sandbox.fire_browser_event(pixel_id, event_name="Purchase", event_id=purchase_id,
                                    custom_data=custom, event_source_url="https://lotus-tea.example.com/thanks")
-        backdate[f"purchase.{order_id}"] = placed
+        backdate[purchase_id] = placed
         for m, name in enumerate(("ViewContent", "AddToCart")):
             key = f"demo{n}x{m}"
             items.append(EventInput(event_name=name, key=key, event_time=placed - timedelta(minutes=5 + m),
                                     user=BROWSER, custom={"content_ids": [rid], "content_type": "product"},
                                     event_source_url=f"https://lotus-tea.example.com/p/{rid}"))
-            backdate[f"{name.lower()}.{key}"] = placed - timedelta(minutes=5 + m)
+            backdate[event_ids.event_id(name, key)] = placed - timedelta(minutes=5 + m)
     results = queue_events(shop, items)
     # The chart shows the days they happened: the demo's events were "received" then.
     for event_id, when in backdate.items():

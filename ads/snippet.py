@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-#: the standard e-commerce events the snippet documents, with what each carries
-EXAMPLES = [
-    ("ViewContent", "{content_ids: ['TEA-1'], content_type: 'product', value: 12.00, currency: 'USD'}", ""),
-    ("AddToCart", "{content_ids: ['TEA-1'], content_type: 'product', value: 12.00, currency: 'USD'}", ""),
-    ("InitiateCheckout", "{content_ids: ['TEA-1', 'CUP-2'], content_type: 'product', num_items: 3}", ""),
-    ("Search", "{search_string: 'jasmine'}", ""),
-    ("Purchase", "{content_ids: ['TEA-1'], content_type: 'product', value: 32.34, currency: 'USD'}", "'W-1001'"),
-]
+
+def examples(currency: str) -> list[tuple[str, str, str]]:
+    """The standard e-commerce events the snippet documents, with what each carries, in the
+    shop's currency: (event name, data, key)."""
+    return [
+        ("ViewContent", f"{{content_ids: ['TEA-1'], content_type: 'product', value: 12.00, currency: '{currency}'}}", ""),
+        ("AddToCart", f"{{content_ids: ['TEA-1'], content_type: 'product', value: 12.00, currency: '{currency}'}}", ""),
+        ("InitiateCheckout", "{content_ids: ['TEA-1', 'CUP-2'], content_type: 'product', num_items: 3}", ""),
+        ("Search", "{search_string: 'jasmine'}", ""),
+        ("Purchase", f"{{content_ids: ['TEA-1'], content_type: 'product', value: 32.34, currency: '{currency}'}}",
+         "'W-1001'"),
+    ]
 
 
 #: Meta's pixel code and image endpoint (META_API §7.6)
@@ -38,5 +42,5 @@ def urls(request) -> tuple[str, str]:
 
 
 def snippet(shop, pixel_id: str, *, script_url: str = META_SCRIPT_URL, tr_url: str = META_TR_URL) -> str:
-    return render_to_string("ads/snippet.js", {"pixel_id": pixel_id, "shop": shop, "examples": EXAMPLES,
+    return render_to_string("ads/snippet.js", {"pixel_id": pixel_id, "shop": shop, "examples": examples(shop.currency),
                                                "script_url": script_url, "tr_url": tr_url}).strip()

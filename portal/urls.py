@@ -24,6 +24,9 @@ urlpatterns = [
     path("webhooks/", include("graph.urls")),
     path("api/storefront/v1/events", storefront_api.events, name="storefront_api_events"),
     path("api/storefront/v1/orders", storefront_api.orders, name="storefront_api_orders"),
+    path("api/storefront/v1/orders/<str:order_id>/cancellations", storefront_api.cancellations,
+         name="storefront_api_cancellations"),
+    path("api/storefront/v1/orders/<str:order_id>/refunds", storefront_api.refunds, name="storefront_api_refunds"),
     path("admin/", admin.site.urls),
 ]
 

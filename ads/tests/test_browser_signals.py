@@ -35,6 +35,10 @@ def test_the_browser_and_server_purchase_count_once(page, live_server, meta_shop
     page.get_by_role("button", name="Install").click()
     page.wait_for_load_state()
     page.wait_for_function("typeof window.portalTrack === 'function'")
+    # the id rule in the browser: a Purchase needs its order id, keys are trimmed
+    assert page.evaluate("portalEventId('Purchase', ' W-77 ')") == "purchase.W-77"
+    assert "order id" in page.evaluate("(() => { try { portalTrack('Purchase', {}); return ''; }"
+                                       " catch (e) { return e.message; } })()")
     page.get_by_role("button", name="View product").click()
     page.locator("#order").fill("W-77")
     page.locator("#key").fill(key)

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ads.models import ServerEvent
+from kernel.money import Money
 from orders.models import Order
 from shops.models import ApiKey, AuditEvent
 
@@ -151,3 +152,169 @@ def test_over_the_rate_a_key_gets_429_with_retry_after(owner, shop_a, settings):
     assert statuses == [400, 400, 400, 429]
     limited = _post("events", key, {"events": []})
     assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+
+
+def _raw(path: str, key: str, text: str):
+    return Client().post(f"/api/storefront/v1/{path}", text, content_type="application/json",
+                         HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@pytest.mark.parametrize(("when", "says"), [
+    (1_765_000_000_000, "milliseconds"),
+    ("2026-02-30T10:00:00+00:00", "real date"),
+    ("2026-12-01T10:00:00", "time zone"),
+    (-5, "unix time"),
+    (True, "unix time"),
+])
+def test_a_bad_event_time_is_refused_on_its_field(meta_shop, owner, when, says):
+    key = _make_key(owner, meta_shop.shop)
+    event = {"event_name": "PageView", "event_id": "pageview.t1", "event_time": when,
+             "event_source_url": "https://tea.example.com/", "user_data": BROWSER}
+    response = _post("events", key, {"events": [event]})
+    assert response.status_code == 400
+    (result,) = response.json()["results"]
+    assert says in result["errors"]["event_time"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "1e400", "-Infinity"])
+def test_non_finite_times_and_amounts_are_field_errors(meta_shop, owner, literal):
+    key = _make_key(owner, meta_shop.shop)
+    event = ('{"events": [{"event_name": "PageView", "event_id": "pageview.t2", "event_time": LITERAL, '
+             '"event_source_url": "https://tea.example.com/", "user_data": {"client_user_agent": "UA", '
+             '"fbp": "fb.1.1700000000000.1"}}]}').replace("LITERAL", literal)
+    response = _raw("events", key, event)
+    assert response.status_code == 400 and "event_time" in response.json()["results"][0]["errors"]
+    order = ('{"order_id": "W-9", "currency": "USD", "items": [{"retailer_id": "TEA-1", "quantity": 1, '
+             '"price": LITERAL}]}').replace("LITERAL", literal)
+    response = _raw("orders", key, order)
+    assert response.status_code == 400 and "items[0].price" in response.json()["errors"]
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({**ORDER, "items": [{"retailer_id": "TEA-1", "quantity": 1, "price": "1.00"}] * 501}, "items"),
+    ({**ORDER, "items": [{"retailer_id": "TEA-1", "quantity": 1, "price": "100000000000.00"}]}, "items[0].price"),
+    ({**ORDER, "items": [{"retailer_id": "TEA-1", "quantity": 10000, "price": "9000000.00"}]}, "items"),
+    ({**ORDER, "shipping": "1e30"}, "shipping"),
+    ({**ORDER, "order_id": "W 1001"}, "order_id"),
+    ({**ORDER, "order_id": "W-1001/../x"}, "order_id"),
+    ({**ORDER, "order_id": 1001}, "order_id"),
+    ({**ORDER, "placed_at": "2026-13-01T00:00:00Z"}, "placed_at"),
+    ({**ORDER, "placed_at": 1_765_000_000_000}, "placed_at"),
+    ({**ORDER, "currency": 840}, "currency"),
+])
+def test_out_of_range_orders_get_a_field_error_and_record_nothing(owner, shop_a, body, field):
+    key = _make_key(owner, shop_a)
+    response = _post("orders", key, body)
+    assert response.status_code == 400 and field in response.json()["errors"], response.content
+    assert not Order.objects.filter(shop=shop_a).exists()
+
+
+def test_a_purchase_on_events_must_carry_its_order_id_and_then_counts_once(meta_shop, owner):
+    key = _make_key(owner, meta_shop.shop)
+    base = {"event_name": "Purchase", "event_source_url": "https://tea.example.com/thanks", "user_data": BROWSER}
+    custom = {"value": 28.92, "currency": "USD", "order_id": "W-1001"}
+    response = _post("events", key, {"events": [
+        {**base, "event_id": "purchase.r4nd0m", "custom_data": custom},  # a random id: would count twice
+        {**base, "event_id": "purchase.W-1001", "custom_data": {"value": 28.92, "currency": "USD"}},
+        {**base, "event_id": "purchase.W-1001", "custom_data": custom},
+    ]})
+    assert [r["status"] for r in response.json()["results"]] == ["refused", "refused", "queued"]
+    assert "order id" in response.json()["results"][0]["errors"]["event_id"]
+    # the order posted afterwards finds its Purchase already queued
+    assert _post("orders", key, ORDER).json()["purchase_event"]["status"] == "duplicate"
+    assert ServerEvent.objects.filter(event_name="Purchase").count() == 1
+
+
+def test_the_purchase_is_built_from_the_order_as_first_recorded(meta_shop, owner):
+    key = _make_key(owner, meta_shop.shop)
+    # no browser data: a website Purchase needs the user agent, so its event is refused at first
+    first = _post("orders", key, {k: v for k, v in ORDER.items() if k != "event"}).json()
+    assert first["order"]["status"] == "recorded" and first["purchase_event"]["status"] == "refused"
+    changed = {**ORDER, "items": [{"retailer_id": "OTHER-9", "quantity": 7, "price": "99.00"}]}
+    again = _post("orders", key, changed).json()
+    assert again["order"]["status"] == "already_recorded" and again["purchase_event"]["status"] == "queued"
+    custom = ServerEvent.objects.get(event_name="Purchase").payload["custom_data"]
+    assert custom["content_ids"] == ["TEA-1"] and custom["num_items"] == 2 and custom["value"] == 30.42
+
+
+def _website_order(owner, shop) -> tuple[str, Order]:
+    key = _make_key(owner, shop)
+    body = {**ORDER, "items": [*ORDER["items"],
+                               {"retailer_id": "CUP-2", "title": "Cup", "quantity": 3, "price": "5.00"}]}
+    assert _post("orders", key, body).status_code == 202
+    return key, Order.objects.get(shop=shop, website_order_id="W-1001")
+
+
+def test_a_website_order_is_cancelled_through_the_api_once(meta_shop, owner):
+    shop = meta_shop.shop
+    key, order = _website_order(owner, shop)
+    body = {"cancellation_id": "c-1", "items": [{"retailer_id": "CUP-2", "quantity": 2}],
+            "reason_code": "OUT_OF_STOCK", "reason": "broke in the warehouse"}
+    response = _post("orders/W-1001/cancellations", key, body)
+    assert response.status_code == 202, response.content
+    assert response.json()["cancellation"] == {"cancellation_id": "c-1", "status": "recorded", "units": 2}
+    again = _post("orders/W-1001/cancellations", key, body)
+    assert again.status_code == 202 and again.json()["cancellation"]["status"] == "already_recorded"
+    assert order.cancellations.count() == 1
+    order.refresh_from_db()
+    assert order.units_to_ship == 3  # 2 tea + 1 cup left
+    trail = AuditEvent.objects.get(action="order.cancel")
+    assert trail.actor_label == "storefront API key “Storefront server”"
+    page = owner.get(reverse("orders:detail", args=[shop.pk, order.pk])).content.decode()
+    assert "OUT_OF_STOCK" in page or "Out of stock" in page
+    # more than is left to ship, an unknown line, a bad reason: each named on its field
+    too_many = _post("orders/W-1001/cancellations", key, {**body, "cancellation_id": "c-2",
+                                                         "items": [{"retailer_id": "CUP-2", "quantity": 2}]})
+    assert too_many.status_code == 400 and "items[0]" in too_many.json()["errors"]
+    unknown = _post("orders/W-1001/cancellations", key, {**body, "cancellation_id": "c-3",
+                                                        "items": [{"retailer_id": "NOPE", "quantity": 1}]})
+    assert unknown.status_code == 400 and "items[0]" in unknown.json()["errors"]
+    reason = _post("orders/W-1001/cancellations", key, {**body, "cancellation_id": "c-4", "reason_code": "WHIM"})
+    assert reason.status_code == 400 and "reason_code" in reason.json()["errors"]
+    no_id = _post("orders/W-1001/cancellations", key, {k: v for k, v in body.items() if k != "cancellation_id"})
+    assert no_id.status_code == 400 and "cancellation_id" in no_id.json()["errors"]
+    assert order.cancellations.count() == 1
+
+
+def test_a_website_order_is_refunded_through_the_api_within_what_was_paid(meta_shop, owner):
+    shop = meta_shop.shop
+    key, order = _website_order(owner, shop)
+    # the seller ships the tea through the order page (the cups wait)
+    ship = reverse("orders:ship", args=[shop.pk, order.pk])
+    form = owner.get(ship).context["form"]
+    data = {bf.name: ("" if bf.value() is None else bf.value()) for bf in form if not form.fields[bf.name].disabled}
+    cup = order.items.get(retailer_id="CUP-2")
+    done = owner.post(ship, {**data, f"item_{cup.pk}": 0, "carrier": "UPS", "tracking_number": "1Z", "confirm": "1"})
+    assert done.status_code == 302 and order.shipments.count() == 1
+    body = {"refund_id": "r-1", "items": [{"retailer_id": "TEA-1", "amount": "5.00"}], "reason_code": "QUALITY_ISSUE"}
+    response = _post("orders/W-1001/refunds", key, body)
+    assert response.status_code == 202, response.content
+    refund = order.refunds.get()
+    assert response.json()["refund"] == {"refund_id": "r-1", "status": "recorded",
+                                         "total": str(Money(refund.total_minor, "USD").to_decimal())}
+    assert refund.subtotal_minor == 500 and refund.reason_code == "QUALITY_ISSUE"
+    assert _post("orders/W-1001/refunds", key, body).json()["refund"]["status"] == "already_recorded"
+    assert order.refunds.count() == 1
+    over = _post("orders/W-1001/refunds", key, {**body, "refund_id": "r-2",
+                                               "items": [{"retailer_id": "TEA-1", "amount": "100.00"}]})
+    assert over.status_code == 400 and "At most" in over.json()["errors"]["items[0]"]
+    mixed = _post("orders/W-1001/refunds", key, {"refund_id": "r-3", "items": [
+        {"retailer_id": "TEA-1", "amount": "1.00"}, {"retailer_id": "CUP-2", "quantity": 1}]})
+    assert mixed.status_code == 400 and "items" in mixed.json()["errors"]
+    unshipped = _post("orders/W-1001/refunds", key, {"refund_id": "r-4", "items": [
+        {"retailer_id": "CUP-2", "quantity": 1}]})
+    assert unshipped.status_code == 400 and "shipped" in unshipped.json()["errors"]["items[0]"]
+    assert order.refunds.count() == 1
+
+
+def test_refunds_and_cancellations_of_another_shops_order_are_a_404(meta_shop, owner, shop_b):
+    _key, _order = _website_order(owner, meta_shop.shop)
+    other = ApiKey.objects.filter(shop=shop_b)
+    assert not other.exists()
+    from shops.api_keys import create_key
+
+    _row, theirs = create_key(shop_b, name="theirs")
+    for path in ("orders/W-1001/cancellations", "orders/W-1001/refunds"):
+        response = _post(path, theirs, {"cancellation_id": "x", "refund_id": "x", "items": []})
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

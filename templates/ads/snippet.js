@@ -11,6 +11,10 @@
 // The event id rule: "<event name in lower case>.<key>"; the key is the order id for a
 // Purchase, a random id otherwise. Send the same id to the storefront API as event_id.
 window.portalEventId = function (eventName, key) {
+  key = key === undefined || key === null ? "" : String(key).trim();
+  if (!key && String(eventName) === "Purchase") {
+    throw new Error("portalEventId: a Purchase needs its order id as the key");
+  }
   key = key || (Date.now().toString(36) + Math.random().toString(36).slice(2, 10));
   return String(eventName).toLowerCase() + "." + key;
 };
