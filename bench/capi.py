@@ -92,6 +92,7 @@ def run(n: int) -> int:
 
     owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
     shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
+    # Hand-made on purpose (benchmark): it measures event intake and sending, not onboarding.
     business = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
     conn = MetaConnection.objects.get(shop=shop)
     conn.access_token, conn.status = business["access_token"], MetaConnection.Status.CONNECTED

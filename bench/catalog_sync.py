@@ -186,6 +186,7 @@ def run(n: int, base: str) -> int:
     catalog = CatalogControl(sandbox)
     owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
     shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
+    # Hand-made on purpose (benchmark): it measures the sync, not onboarding.
     made = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
     floor_business = sandbox.create_business(name="Floor business")
     MetaConnection.objects.filter(shop=shop).update(

@@ -121,6 +121,7 @@ def run(n: int) -> int:
     # A seller, a shop connected to a sandbox business, two products that track stock.
     owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
     shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
+    # Hand-made on purpose (benchmark): it measures ingest, not onboarding.
     with transaction.atomic():
         business = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
     conn = MetaConnection.objects.get(shop=shop)

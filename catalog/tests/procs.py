@@ -117,6 +117,9 @@ def cmd_setup(count: str, prefix: str) -> None:
 
     user = get_user_model().objects.create_user(f"seller-{prefix}", f"{prefix}@example.com", "pw-procs-2026")
     shop = create_shop(owner=user, name=f"Shop {prefix}", currency="USD", country="US")
+    # Hand-made on purpose (crash harness): this child runs outside pytest, under the production
+    # settings and a real broker, with no test client; a connect through the FBE dialog would queue
+    # a first full sync there that the cluster under test would run besides the sync it measures.
     made = SandboxControl(settings.GRAPH_BASE_URL).create_business(name=shop.name,
                                                                    external_business_id=shop.external_business_id)
     conn = MetaConnection.objects.get(shop=shop)

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 
-from django.utils import timezone
+from django.test import Client
 
-from shops.models import MetaConnection
+from shops.models import Membership, MetaConnection
+from shops.tests import sandboxflow
 
 
 def connect(sandbox, shop) -> dict:
-    """Connect `shop` to a new sandbox business (as FBE would); returns the business's ids."""
-    made = sandbox.create_business(name=shop.name, external_business_id=shop.external_business_id)
-    conn, _ = MetaConnection.objects.get_or_create(shop=shop)
-    conn.access_token = made["access_token"]
-    conn.status = MetaConnection.Status.CONNECTED
-    conn.catalog_id = made["catalog_id"]
-    conn.business_manager_id = made["business_id"]
-    conn.commerce_merchant_settings_id = made["commerce_merchant_settings_id"]
-    conn.connected_at = timezone.now()
-    conn.save()
-    return made
+    """Connect `shop` the way its owner does: Connect in the wizard, Continue in the sandbox's FBE
+    dialog (the permissions the wizard asks for), the code exchange. The connect's own calls are
+    then cleared from the sandbox's journal, so the tests count only their own. Returns the
+    business's ids as Meta reported them and the token the connect got."""
+    if not shop.storefront_url:
+        type(shop).objects.filter(pk=shop.pk).update(storefront_url=f"https://shop-{shop.pk}.example.com")
+    owner = shop.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
+    client = Client()
+    client.force_login(owner)
+    response = sandboxflow.connect(client, shop)
+    conn = MetaConnection.objects.get(shop=shop)
+    assert conn.is_connected, (response.status_code, response.get("Location"), conn.last_error)
+    sandbox.clear_requests()
+    return {"business_id": conn.business_manager_id, "catalog_id": conn.catalog_id, "pixel_id": conn.pixel_id,
+            "commerce_merchant_settings_id": conn.commerce_merchant_settings_id,
+            "access_token": str(conn.access_token)}
 
 
 def batch_calls(sandbox) -> list[list[dict]]:

@@ -15,12 +15,6 @@ from catalog.tests.test_forms import VALID
 from shops.models import AuditEvent
 
 
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
-
-
 def _events(shop, action) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(shop=shop, action=action).order_by("pk"))
 

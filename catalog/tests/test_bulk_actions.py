@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from catalog import services
 from catalog.models import Product
 from catalog.tests.factories import make_product, make_set
-
-
-@pytest.fixture
-def owner(client, alice, shop_a):
-    client.force_login(alice)
-    return client
 
 
 def _bulk(client, shop, **data):

@@ -61,9 +61,10 @@ def test_a_price_for_an_item_meta_lost_is_sent_again_as_a_full_record(meta, shop
     the required fields, which Meta reports only in the batch status; the product goes again in full."""
     product = make_product(shop_a, retailer_id="LOST")
     sync.sync_shop(shop_a.pk, "changes")
-    assert meta["catalog"].product(meta["catalog_id"], "LOST") is not None
-    meta["sandbox"].reset()  # Meta forgets the item (and all else); our shop believes it is synced
-    made = connect(meta["sandbox"], shop_a)
+    held = meta["catalog"].product(meta["catalog_id"], "LOST")
+    assert held is not None
+    meta["sandbox"].delete_object(held["id"])  # deleted in Commerce Manager; our shop believes it is synced
+    meta["sandbox"].clear_requests()
     product.refresh_from_db()
     Product.objects.filter(pk=product.pk).update(price_minor=product.price_minor + 100, needs_sync_fast=True,
                                                  fast_hash="changed")
@@ -72,8 +73,8 @@ def test_a_price_for_an_item_meta_lost_is_sent_again_as_a_full_record(meta, shop
     assert set(decode(fast_call)[0]["data"]) <= {"id", *FAST_FIELDS}  # a partial record
     product.refresh_from_db()
     assert product.needs_sync_slow and product.synced_at is None
-    assert CatalogControl(meta["sandbox"]).product(made["catalog_id"], "LOST") is None
+    assert CatalogControl(meta["sandbox"]).product(meta["catalog_id"], "LOST") is None
     sync.sync_shop(shop_a.pk, "changes")
     product.refresh_from_db()
     assert not product.needs_sync and product.synced_at is not None
-    assert CatalogControl(meta["sandbox"]).product(made["catalog_id"], "LOST")["title"] == product.title
+    assert CatalogControl(meta["sandbox"]).product(meta["catalog_id"], "LOST")["title"] == product.title

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import SyncRun
 from catalog.tests.factories import make_product
-from shops.models import MetaConnection
 
 
-def _connect(shop):
-    MetaConnection.objects.update_or_create(shop=shop, defaults={
-        "access_token": "sandbox-token-for-tests", "status": MetaConnection.Status.CONNECTED, "catalog_id": "123"})
+@pytest.fixture
+def connected(connect_shop, shop_a, alice):
+    """Shop A as alice connected it: the wizard, the sandbox's FBE dialog, the code exchange (its
+    first full sync ran then, against the sandbox)."""
+    return connect_shop(shop_a, alice, register_app=False).connection
 
 
-def test_the_panel_shows_a_running_sync_with_progress_and_polls(client, alice, shop_a):
-    _connect(shop_a)
+def test_the_panel_shows_a_running_sync_with_progress_and_polls(connected, client, alice, shop_a):
     make_product(shop_a)
     SyncRun.objects.create(shop=shop_a, kind="full", total=200, sent=200, confirmed=50, rejected=2)
     client.force_login(alice)
@@ -27,8 +28,7 @@ def test_the_panel_shows_a_running_sync_with_progress_and_polls(client, alice, s
     assert fragment.strip().startswith("<section") and "52 of 200" in fragment
 
 
-def test_the_panel_shows_the_last_result_and_history_without_polling(client, alice, shop_a):
-    _connect(shop_a)
+def test_the_panel_shows_the_last_result_and_history_without_polling(connected, client, alice, shop_a):
     SyncRun.objects.create(shop=shop_a, kind="changes", status="succeeded", total=3, sent=3, confirmed=2, rejected=1,
                            finished_at=timezone.now())
     client.force_login(alice)
@@ -39,9 +39,9 @@ def test_the_panel_shows_the_last_result_and_history_without_polling(client, ali
     assert "Changes" in history and "Done" in history
 
 
-def test_sync_now_queues_a_sync_for_writers_only(client, alice, bob, shop_a, django_capture_on_commit_callbacks,
+def test_sync_now_queues_a_sync_for_writers_only(connected, client, alice, bob, shop_a,
+                                                 django_capture_on_commit_callbacks,
                                                  monkeypatch):
-    _connect(shop_a)
     queued = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: queued.append((a, k)))
     client.force_login(bob)  # a viewer

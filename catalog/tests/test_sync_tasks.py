@@ -1,4 +1,4 @@
-"""Sync tasks and requests without Meta: fan-out of the schedules, the fast lane's coalescing,
+"""Sync tasks and requests (Meta only for the connect): fan-out of the schedules, the fast lane's coalescing,
 the first sync after a connection."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from catalog.models import CatalogBatch, CatalogSync, ProductSet
 from catalog.sync import config, state
 from catalog.tests.factories import make_product
 from kernel import jobs
-from shops.models import MetaConnection, Shop
+from shops.models import Shop
 from shops.signals import shop_connected
 
 
@@ -25,9 +25,12 @@ def queued(monkeypatch):
     return calls
 
 
-def _connect(shop):
-    MetaConnection.objects.update_or_create(shop=shop, defaults={
-        "access_token": "sandbox-token-for-tests", "status": MetaConnection.Status.CONNECTED, "catalog_id": "42"})
+@pytest.fixture
+def connected(connect_shop, shop_a, alice):
+    """Shop A as alice connected it: the wizard, the sandbox's FBE dialog, the code exchange (its
+    first full sync ran then, against the sandbox). Request it before `queued`, so that sync is not
+    counted as queued."""
+    return connect_shop(shop_a, alice, register_app=False).connection
 
 
 def _confirmed(shop, **values):
@@ -37,8 +40,7 @@ def _confirmed(shop, **values):
     return product
 
 
-def test_the_sweeps_fan_out_to_connected_shops_with_work(shop_a, shop_b, queued):
-    _connect(shop_a)
+def test_the_sweeps_fan_out_to_connected_shops_with_work(connected, shop_a, shop_b, queued):
     clean = _confirmed(shop_b)  # shop B is not connected
     clean.price_minor += 1
     clean.save()
@@ -54,14 +56,13 @@ def test_the_sweeps_fan_out_to_connected_shops_with_work(shop_a, shop_b, queued)
     assert tasks.sweep_batches() == 1 and queued[-1][0] == ("catalog.tasks.poll_batches", shop_a.pk)
 
 
-def test_sets_alone_make_a_changes_sync(shop_a, queued):
-    _connect(shop_a)
+def test_sets_alone_make_a_changes_sync(connected, shop_a, queued):
     ProductSet.objects.create(shop=shop_a, name="S", kind="rules", brand="B")
     assert tasks.sweep_changes() == 1
 
 
-def test_a_burst_of_price_edits_queues_one_fast_sync(shop_a, queued, django_capture_on_commit_callbacks):
-    _connect(shop_a)
+def test_a_burst_of_price_edits_queues_one_fast_sync(connected, shop_a, queued,
+                                                     django_capture_on_commit_callbacks):
     products = [_confirmed(shop_a) for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         for product in products:
@@ -77,9 +78,8 @@ def test_a_burst_of_price_edits_queues_one_fast_sync(shop_a, queued, django_capt
     assert not jobs.is_held(config.fast_key(shop_a.pk))
 
 
-def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(shop_a, queued, settings):
+def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(connected, shop_a, queued, settings):
     settings.CATALOG_FAST_SPACING_SECONDS = 30
-    _connect(shop_a)
     CatalogSync.objects.filter(shop=shop_a).update(last_fast_call_at=timezone.now() - timedelta(seconds=10))
     assert state.request_fast_sync(shop_a.pk) == "scheduled"
     schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
@@ -87,9 +87,8 @@ def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(shop_a, queued
     assert queued == []
 
 
-def test_slow_edits_and_unconnected_shops_do_not_wake_the_fast_lane(shop_a, shop_b, queued,
+def test_slow_edits_and_unconnected_shops_do_not_wake_the_fast_lane(connected, shop_a, shop_b, queued,
                                                                      django_capture_on_commit_callbacks):
-    _connect(shop_a)
     product = _confirmed(shop_a)
     other = _confirmed(shop_b)
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,6 +19,7 @@ def _raw_token(conn_pk):
         return cursor.fetchone()[0]
 
 
+# About a hand-made token: encryption at rest of a value the test knows.
 def test_tokens_are_encrypted_at_rest(shop_a):
     conn = shop_a.meta_connection
     conn.access_token = TOKEN

@@ -14,12 +14,6 @@ from promotions.tests.factories import make_discount
 from shops.models import AuditEvent
 
 
-@pytest.fixture
-def owner(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def url(name, shop, *args):
     return reverse(f"promotions:{name}", args=[shop.pk, *args])
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -13,45 +12,38 @@ from shops import checks as C
 from shops.health.recording import record
 from shops.models import MetaConnection, ShopIssue
 
-TOKEN = "sandbox-secret-token-value-1234567890"
-
 
 @pytest.fixture
-def staff_client(db):
-    staff = get_user_model().objects.create_superuser("staffer", "staff@example.com", "pw")
-    client = Client()
-    client.force_login(staff)
-    return client
+def connect(connect_shop):
+    """connect(shop, user) -> its MetaConnection, as `user` made it through the FBE dialog."""
+    return lambda shop, user: connect_shop(shop, user, register_app=False).connection
 
 
-def _connect(shop, **extra):
-    conn = shop.meta_connection
-    conn.status, conn.access_token, conn.commerce_merchant_settings_id = "connected", TOKEN, "222"
-    for k, v in extra.items():
-        setattr(conn, k, v)
-    conn.save()
-    return conn
+def _meta_later_says(conn, **state):
+    """What a later health check stores when Meta changes its mind (the admin only reads it)."""
+    type(conn).objects.filter(pk=conn.pk).update(**state)
 
 
-def test_the_admin_never_shows_the_token(staff_client, shop_a):
-    conn = _connect(shop_a)
+def test_the_admin_never_shows_the_token(staff_client, shop_a, alice, connect):
+    conn = connect(shop_a, alice)
+    token = str(conn.access_token)
     for url in (reverse("admin:shops_metaconnection_change", args=[conn.pk]),
                 reverse("admin:shops_shop_change", args=[shop_a.pk]),
                 reverse("admin:shops_metaconnection_changelist")):
         html = staff_client.get(url).content.decode()
-        assert TOKEN not in html and 'name="access_token"' not in html
+        assert token not in html and 'name="access_token"' not in html
     assert "token set" in staff_client.get(reverse("admin:shops_metaconnection_changelist")).content.decode().lower()
 
 
-def test_the_admin_lists_connections_by_health(staff_client, shop_a, shop_b, alice):
+def test_the_admin_lists_connections_by_health(staff_client, shop_a, shop_b, alice, charlie, connect):
     from shops.services import create_shop
 
-    _connect(shop_a)
-    _connect(shop_b, status="needs_reconnect")
+    connect(shop_a, alice)
+    _meta_later_says(connect(shop_b, charlie), status="needs_reconnect")
     disabled = create_shop(owner=alice, name="Disabled shop")
-    _connect(disabled, merchant_status="EXTERNALLY_DISABLED")
+    _meta_later_says(connect(disabled, alice), merchant_status="EXTERNALLY_DISABLED")
     incomplete = create_shop(owner=alice, name="Incomplete shop")
-    conn = _connect(incomplete)
+    conn = connect(incomplete, alice)
     record(incomplete, conn, [C.Check("setup", False, {"steps": "shop setup"})], None)
 
     def names(value, model="metaconnection"):
@@ -68,8 +60,8 @@ def test_the_admin_lists_connections_by_health(staff_client, shop_a, shop_b, ali
     assert names("setup_incomplete", model="shop") == ["Incomplete shop"]
 
 
-def test_the_admin_issue_history_is_read_only(staff_client, shop_a):
-    conn = _connect(shop_a)
+def test_the_admin_issue_history_is_read_only(staff_client, shop_a, alice, connect):
+    conn = connect(shop_a, alice)
     record(shop_a, conn, [C.Check("token", False)], None)
     issue = ShopIssue.objects.get()
     assert staff_client.get(reverse("admin:shops_shopissue_change", args=[issue.pk])).status_code == 200
@@ -83,8 +75,10 @@ def _deliver(client, value, settings):
                        HTTP_X_HUB_SIGNATURE_256=webhooks.sign(body, settings.META_APP_SECRET))
 
 
-def test_an_uninstall_webhook_disconnects_the_shop_and_opens_an_issue(shop_a, settings, django_capture_on_commit_callbacks):
-    conn = _connect(shop_a, catalog_id="111")
+def test_an_uninstall_webhook_disconnects_the_shop_and_opens_an_issue(shop_a, alice, connect, settings,
+                                                                      django_capture_on_commit_callbacks):
+    conn = connect(shop_a, alice)
+    catalog_id = conn.catalog_id
     received = []
     from shops.signals import shop_disconnected
 
@@ -102,13 +96,14 @@ def test_an_uninstall_webhook_disconnects_the_shop_and_opens_an_issue(shop_a, se
     assert event.status == "processed" and "disconnected" in event.note
     conn.refresh_from_db()
     assert conn.status == MetaConnection.Status.DISCONNECTED and not conn.has_token
-    assert conn.catalog_id == "111"  # local data kept
+    assert conn.catalog_id == catalog_id  # local data kept
     issue = ShopIssue.objects.get(shop=shop_a, resolved_at=None)
     assert issue.kind == "shop.uninstalled" and issue.cta_url == reverse("shops:connect", args=[shop_a.pk])
     assert received and received[0]["shop_id"] == shop_a.pk and received[0]["reason"] == "uninstalled"
 
 
-def test_an_install_webhook_is_only_a_hint(shop_a, settings, django_capture_on_commit_callbacks, monkeypatch):
+def test_an_install_webhook_is_only_a_hint(shop_a, alice, connect, settings, django_capture_on_commit_callbacks,
+                                           monkeypatch):
     queued = []
     monkeypatch.setattr("shops.webhooks.async_task", lambda *a, **k: queued.append(a))
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,11 +111,11 @@ def test_an_install_webhook_is_only_a_hint(shop_a, settings, django_capture_on_c
     conn = MetaConnection.objects.get(shop=shop_a)
     assert conn.status == "not_connected" and not conn.has_token  # never a token from a webhook
     assert queued == []
-    _connect(shop_a)
+    token = str(connect(shop_a, alice).access_token)
     with django_capture_on_commit_callbacks(execute=True):
         _deliver(Client(), {"business_id": shop_a.external_business_id, "access_token": "another-token"}, settings)
     assert queued == [("shops.tasks.check_shop_health", shop_a.pk)]
-    assert str(MetaConnection.objects.get(shop=shop_a).access_token) == TOKEN
+    assert str(MetaConnection.objects.get(shop=shop_a).access_token) == token
 
 
 def test_a_webhook_for_an_unknown_shop_is_ignored(db, settings, django_capture_on_commit_callbacks):
@@ -129,14 +124,14 @@ def test_a_webhook_for_an_unknown_shop_is_ignored(db, settings, django_capture_o
     assert "ignored" in WebhookEvent.objects.get().note
 
 
-def test_every_shops_admin_page_renders(staff_client, shop_a, alice_client, monkeypatch):
-    conn = _connect(shop_a)
+def test_every_shops_admin_page_renders(staff_client, shop_a, alice, connect):
+    conn = connect(shop_a, alice)  # its connect attempt is listed too
+    token = str(conn.access_token)
     record(shop_a, conn, [C.Check("token", False)], None)
-    alice_client.post(reverse("shops:connect", args=[shop_a.pk]))  # a connect attempt to list
     for model in ("shop", "metaconnection", "shopissue", "connectattempt", "membership"):
         response = staff_client.get(reverse(f"admin:shops_{model}_changelist"))
         assert response.status_code == 200, model
-        assert TOKEN not in response.content.decode()
+        assert token not in response.content.decode()
     from shops.models import ConnectAttempt
 
     attempt = ConnectAttempt.objects.get()
@@ -144,9 +139,9 @@ def test_every_shops_admin_page_renders(staff_client, shop_a, alice_client, monk
     assert attempt.state_hash not in html
 
 
-def test_the_admin_action_queues_health_checks(staff_client, shop_a, shop_b, monkeypatch,
+def test_the_admin_action_queues_health_checks(staff_client, shop_a, shop_b, alice, connect, monkeypatch,
                                                 django_capture_on_commit_callbacks):
-    _connect(shop_a)
+    connect(shop_a, alice)
     queued = []
     monkeypatch.setattr("shops.services._queue", lambda func, *args, group: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,11 +20,10 @@ def _event(shop, action) -> AuditEvent:
     return AuditEvent.objects.get(shop=shop, action=action)
 
 
-def _connect(shop) -> MetaConnection:
-    conn = shop.meta_connection
-    conn.status, conn.access_token = MetaConnection.Status.CONNECTED, "sandbox-token-value"
-    conn.save()
-    return conn
+@pytest.fixture
+def connected(connect_shop, shop_a, alice) -> MetaConnection:
+    """Shop A's connection as alice made it: the wizard, the sandbox's FBE dialog, the code exchange."""
+    return connect_shop(shop_a, alice, register_app=False).connection
 
 
 @pytest.fixture
@@ -81,8 +80,7 @@ def test_the_service_takes_profile_fields_only(shop_a, alice):
         services.update_shop_profile(shop_a, values={"external_business_id": "x"}, actor=alice)
 
 
-def test_finishing_the_wizard_is_audited_once(alice_client, alice, shop_a):
-    _connect(shop_a)
+def test_finishing_the_wizard_is_audited_once(alice_client, alice, shop_a, connected):
     alice_client.post(reverse("shops:finish", args=[shop_a.pk]))
     alice_client.post(reverse("shops:finish", args=[shop_a.pk]))
     shop_a.refresh_from_db()
@@ -133,25 +131,24 @@ def test_a_refused_change_writes_no_event(alice_client, alice, shop_a):
 # --- the Meta connection --------------------------------------------------------------------------
 
 
-def test_check_now_is_audited(alice_client, alice, shop_a, no_queue, django_capture_on_commit_callbacks):
-    _connect(shop_a)
+def test_check_now_is_audited(alice_client, alice, shop_a, connected, no_queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("shops:check_now", args=[shop_a.pk]))
     assert no_queue == [("shops.tasks.check_shop_health", (shop_a.pk,))]
     assert _event(shop_a, "connection.check").actor == alice
 
 
-def test_the_admin_action_is_audited_as_staff(staff_client, staff_user, shop_a, no_queue,
+def test_the_admin_action_is_audited_as_staff(staff_client, staff_user, shop_a, connected, no_queue,
                                               django_capture_on_commit_callbacks):
-    _connect(shop_a)
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(reverse("admin:shops_shop_changelist"), {"action": "check_now", "_selected_action": [shop_a.pk]})
     event = _event(shop_a, "connection.check")
     assert event.actor == staff_user and event.actor_label == f"staff:{staff_user.username}"
 
 
-def test_disconnecting_is_audited(alice_client, alice, shop_a, no_queue, django_capture_on_commit_callbacks):
-    conn = _connect(shop_a)
+def test_disconnecting_is_audited(alice_client, alice, shop_a, connected, no_queue,
+                                 django_capture_on_commit_callbacks):
+    conn = connected
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("shops:disconnect", args=[shop_a.pk]))
     assert MetaConnection.objects.get(pk=conn.pk).status == MetaConnection.Status.DISCONNECTED
@@ -159,8 +156,7 @@ def test_disconnecting_is_audited(alice_client, alice, shop_a, no_queue, django_
     assert (event.actor, event.target_id, event.summary) == (alice, str(conn.pk), "seller")
 
 
-def test_an_uninstall_at_meta_is_audited_as_meta(shop_a):
-    _connect(shop_a)
+def test_an_uninstall_at_meta_is_audited_as_meta(shop_a, connected):
     assert services.mark_uninstalled_at_meta(shop_a)
     event = _event(shop_a, "connection.uninstalled")
     assert event.actor is None and event.actor_label == "Meta"

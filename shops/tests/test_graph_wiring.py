@@ -17,6 +17,7 @@ TOKEN = "wiring-test-token-" + "q" * 16
 
 @pytest.fixture
 def connection(shop_a):
+    # About a hand-made token: these tests build clients offline and look for this known value.
     conn = shop_a.meta_connection
     conn.access_token = TOKEN
     conn.status = MetaConnection.Status.CONNECTED

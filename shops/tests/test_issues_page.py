@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from kernel import issues as registry
 from kernel.issues import IssueCard
@@ -25,16 +24,14 @@ def product_provider():
     registry._PROVIDERS.remove(provider)
 
 
-def _connect(shop):
-    conn = shop.meta_connection
-    conn.status, conn.access_token, conn.commerce_merchant_settings_id = "connected", "sandbox-token-value", "222"
-    conn.last_checked_at = timezone.now()
-    conn.save()
-    return conn
+@pytest.fixture
+def connected(connect_shop, shop_a, alice):
+    """Shop A's connection as alice made it: the wizard, the sandbox's FBE dialog, the code exchange."""
+    return connect_shop(shop_a, alice, register_app=False).connection
 
 
-def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, product_provider):
-    conn = _connect(shop_a)
+def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, product_provider, connected):
+    conn = connected
     record(shop_a, conn, [C.Check("facebook_channel", False, {"status": "DISABLED"}),
                                  C.Check("token", False), C.Check("storefront", False)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
@@ -53,8 +50,8 @@ def test_cards_are_grouped_counted_and_sorted_by_severity(alice_client, shop_a, 
     assert '<span class="badge"' in html and f">{total}</span>" in html
 
 
-def test_resolved_issues_leave_the_list(alice_client, shop_a):
-    conn = _connect(shop_a)
+def test_resolved_issues_leave_the_list(alice_client, shop_a, connected):
+    conn = connected
     record(shop_a, conn, [C.Check("token", False)], None)
     record(shop_a, conn, [C.Check("token", True)], None)
     response = alice_client.get(reverse("shops:issues", args=[shop_a.pk]))
@@ -63,17 +60,17 @@ def test_resolved_issues_leave_the_list(alice_client, shop_a):
     assert ShopIssue.objects.filter(shop=shop_a).count() == 1  # kept as history
 
 
-def test_issue_cards_carry_one_call_to_action(alice_client, shop_a):
-    conn = _connect(shop_a)
+def test_issue_cards_carry_one_call_to_action(alice_client, shop_a, connected):
+    conn = connected
     record(shop_a, conn, [C.Check("merchant_status", False, {"status": "EXTERNALLY_DISABLED"}),
                                  C.Check("token", False)], None)
     html = alice_client.get(reverse("shops:issues", args=[shop_a.pk])).content.decode()
-    assert 'href="https://business.facebook.com/commerce/222/support/" target="_blank"' in html
+    assert f'href="https://business.facebook.com/commerce/{conn.commerce_merchant_settings_id}/support/" target="_blank"' in html
     assert f'href="{reverse("shops:connect", args=[shop_a.pk])}"' in html
 
 
-def test_check_now_queues_the_health_task(alice_client, shop_a, monkeypatch, django_capture_on_commit_callbacks):
-    _connect(shop_a)
+def test_check_now_queues_the_health_task(alice_client, shop_a, connected, monkeypatch,
+                                         django_capture_on_commit_callbacks):
     queued = []
     monkeypatch.setattr("shops.services._queue", lambda func, *args, group: queued.append((func, args)))
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,8 +82,7 @@ def test_check_now_queues_the_health_task(alice_client, shop_a, monkeypatch, dja
     assert MetaConnection.objects.get(shop=shop_a).check_requested_at is not None
 
 
-def test_check_now_without_htmx_redirects(alice_client, shop_a, monkeypatch):
-    _connect(shop_a)
+def test_check_now_without_htmx_redirects(alice_client, shop_a, monkeypatch, connected):
     monkeypatch.setattr("shops.services._queue", lambda *a, **k: None)
     response = alice_client.post(reverse("shops:check_now", args=[shop_a.pk]))
     assert response["Location"] == reverse("shops:issues", args=[shop_a.pk])
@@ -97,19 +93,18 @@ def test_check_now_on_an_unconnected_shop_explains(alice_client, shop_a):
     assert b"Connect the shop to Meta first" in response.content
 
 
-def test_a_viewer_sees_issues_but_cannot_check(client, bob, shop_a):
-    _connect(shop_a)
+def test_a_viewer_sees_issues_but_cannot_check(client, bob, shop_a, connected):
     client.force_login(bob)
     page = client.get(reverse("shops:issues", args=[shop_a.pk]))
     assert page.status_code == 200 and b'id="check-now"' not in page.content
     assert client.post(reverse("shops:check_now", args=[shop_a.pk])).status_code == 403
 
 
-def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, shop_a):
+def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, shop_a, connected):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    conn = _connect(shop_a)
+    conn = connected
     url = reverse("shops:issues", args=[shop_a.pk])
     alice_client.get(url)  # warm the session and preferences
     record(shop_a, conn, [C.Check("token", False)], None)
@@ -122,8 +117,8 @@ def test_the_issues_page_query_count_does_not_grow_with_issues(alice_client, sho
     assert len(many) == len(one)
 
 
-def test_the_dashboard_shows_issue_counts(alice_client, shop_a):
-    conn = _connect(shop_a)
+def test_the_dashboard_shows_issue_counts(alice_client, shop_a, connected):
+    conn = connected
     record(shop_a, conn, [C.Check("token", False), C.Check("storefront", False)], None)
     html = alice_client.get(reverse("dashboard", args=[shop_a.pk])).content.decode()
     from kernel.issues import issue_cards

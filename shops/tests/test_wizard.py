@@ -211,12 +211,10 @@ def test_a_member_who_lost_write_access_cannot_finish_a_connect(alice_client, sh
     assert _callback(alice_client, state=state, code="x").status_code == 400
 
 
-def test_the_wizard_resumes_at_the_shops_step(alice_client, shop_a):
+def test_the_wizard_resumes_at_the_shops_step(alice_client, alice, shop_a, connect_shop):
     url = reverse("shops:onboarding", args=[shop_a.pk])
     assert alice_client.get(url).context["step"] == "connect"
-    conn = shop_a.meta_connection
-    conn.status, conn.access_token = MetaConnection.Status.CONNECTED, "sandbox-token-value"
-    conn.save()
+    connect_shop(shop_a, alice, register_app=False)  # the seller went to Meta's dialog and came back
     assert alice_client.get(url).context["step"] == "verify"
     response = alice_client.post(reverse("shops:finish", args=[shop_a.pk]))
     assert response["Location"] == reverse("shops:finish", args=[shop_a.pk])
