@@ -36,6 +36,9 @@ def seed(shops, stdout=None) -> None:
             if conn.catalog_id:
                 sandbox.connect_pixel_to_catalog(conn.catalog_id, conn.pixel_id)
             made = _seed_events(shop, conn.pixel_id, sandbox)
+            if not conn.ad_account_id:  # an ad account with spend, for the Ads page's Insights figures
+                account = sandbox.add_ad_account(conn.business_manager_id, currency=shop.currency, daily_spend="18.00")
+                MetaConnection.objects.filter(pk=conn.pk).update(ad_account_id=account["ad_account_id"])
         if stdout is not None:
             stdout.write(f"Ads for {shop.name}: {made} server events queued, the browser's Purchases fired")
 

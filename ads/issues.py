@@ -1,6 +1,8 @@
 """The ads app's issue cards (kernel.issues): no pixel, a pixel not connected to the catalog,
-a pixel that received no event in 24 hours, server events Meta refused. Read from what the
-pixel check and the sender stored: no call to Meta."""
+a pixel that received no event in 24 hours, server events Meta refused, our own match-quality
+shares, and from Meta's figures (`ads.figures`): a permission they need, a low Event Match
+Quality, a low share of events matching the catalog. Read from what the pixel check, the
+figures task and the sender stored: no call to Meta."""
 
 from __future__ import annotations
 
@@ -59,6 +61,47 @@ def ads_issue_cards(shop) -> list[IssueCard]:
             explanation=_("Refused events do not count for your ads. The Ads page shows Meta's reason for each."),
             cta_label=_("See the reasons"), cta_url=page))
     cards.extend(_quality_cards(shop, page))
+    if prefs is not None:
+        cards.extend(_meta_cards(shop, prefs, page))
+    return cards
+
+
+def _meta_cards(shop, prefs, page: str) -> list[IssueCard]:
+    from ads import figures, quality
+
+    cards = []
+    stored = prefs.meta_figures or {}
+    missing = sorted({part.get("missing") or "ads_read" for part in stored.values()
+                      if isinstance(part, dict) and part.get("state") == "permission"})
+    if missing:
+        cards.append(IssueCard(
+            kind="ads.figures_permission", severity="must_fix", group="ads",
+            title=_("Meta's ads figures need a permission the connection lacks"),
+            explanation=_("Meta refused to share them without %(missing)s. Reconnect and allow every permission "
+                          "Meta asks for.") % {"missing": ", ".join(missing)},
+            cta_label=_("Reconnect to Meta"), cta_url=reverse("shops:connect", args=[shop.pk]),
+            checked_at=prefs.figures_read_at))
+    meta = figures.meta_quality(prefs)
+    for name, row in sorted(meta["events"].items()):
+        emq = row.get("emq")
+        if emq is not None and emq < quality.MIN_META_EMQ:
+            cards.append(IssueCard(
+                kind=f"ads.meta_emq_low.{name}", severity="warning", group="ads",
+                title=_("Meta rates the match quality of %(event)s events %(score)s out of 10") % {
+                    "event": name, "score": emq},
+                explanation=_("Meta could not tie most of these events to the people who saw your ads. Send more "
+                              "customer information with each server event: the buyer's e-mail or phone, and the "
+                              "browser's fbp and fbc cookies."),
+                cta_label=_("See match quality"), cta_url=page + "#quality-title", checked_at=prefs.figures_read_at))
+        share = row.get("catalog_share")
+        if share is not None and row.get("catalog_total", 0) >= quality.MIN_EVENTS and share < quality.MIN_CATALOG_MATCH:
+            cards.append(IssueCard(
+                kind=f"ads.meta_catalog_match_low.{name}", severity="warning", group="ads",
+                title=_("Meta matched only %(share)s%% of the products in %(event)s events to your catalog") % {
+                    "share": int(share * 100), "event": name},
+                explanation=_("Use your catalog's retailer ids as content_ids in pixel and server events; Meta "
+                              "cannot show other products in ads."),
+                cta_label=_("See match quality"), cta_url=page + "#quality-title", checked_at=prefs.figures_read_at))
     return cards
 
 

@@ -76,6 +76,10 @@ class AdsSettings(models.Model):
     #: Meta's own counts over the last 24 hours (`GET /{pixel_id}/stats`): {"browser", "server",
     #: "deduplicated"}, read with the pixel check
     meta_counts = models.JSONField(default=dict, blank=True)
+    #: Meta's figures read by the daily task (`ads.figures`): {"insights", "quality", "catalog",
+    #: "days"}, each with its state and the time it was read; money as integer minor units
+    meta_figures = models.JSONField(default=dict, blank=True)
+    figures_read_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -6,6 +6,7 @@ The flags are set when an event is queued (`flags`), so the figures are one aggr
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,6 +22,9 @@ KEYS = [("has_em", "em", _("e-mail")), ("has_ph", "ph", _("phone")), ("has_exter
 MIN_EMAIL_SHARE_PURCHASE = 0.5
 MIN_CATALOG_MATCH = 0.9
 MIN_EVENTS = 20
+#: Meta's Event Match Quality (out of 10) below which a shop issue says what to fix ("good" in
+#: Events Manager starts at 6)
+MIN_META_EMQ = Decimal("6.0")
 
 
 def _content_ids(custom: dict) -> list[str]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ads import quality, services
+from ads import figures, links, quality, services
 from ads.forms import AdsSettingsForm
 from ads.models import ServerEvent
 from ads.snippet import snippet, urls
@@ -43,17 +43,26 @@ def index(request, shop):
         return redirect("ads:index", shop_id=shop.pk)
     conn = MetaConnection.objects.filter(shop=shop).first()
     pixel_id = conn.pixel_id if conn and conn.is_connected else ""
+    days = 28 if request.GET.get("days") == "28" else 7
+    meta = figures.meta_quality(prefs)
+    own = quality.figures(shop) if pixel_id else []
+    for row in own:
+        row["meta"] = meta["events"].get(row["event_name"], {})
     return render(request, "ads/index.html", {
         "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs,
         "snippet": snippet(shop, pixel_id, **dict(zip(("script_url", "tr_url"), urls(request), strict=True)))
         if pixel_id else "",
         "events": _event_figures(shop) if pixel_id else None,
-        "quality": quality.figures(shop) if pixel_id else [],
-        "days": quality.per_day(shop) if pixel_id else [],
+        "quality": own,
+        "meta_only": [{"event_name": name, **meta["events"][name]} for name in sorted(meta["events"])
+                      if name not in {r["event_name"] for r in own}],
+        "share_span": len(quality.KEYS) + 1,
+        "meta_quality": meta,
+        "chart": figures.chart(prefs, quality.per_day(shop, days=days), days) if pixel_id else None,
+        "headline": figures.headline(prefs),
         "keys": ApiKey.objects.filter(shop=shop, revoked_at__isnull=True).count(),
-        # Events Manager's page for a pixel (dataset): the link Meta's own plugins open.
-        "events_manager_url": f"https://business.facebook.com/events_manager2/list/pixel/{pixel_id}/overview"
-        if pixel_id else "",
+        "events_manager_url": links.events_manager(pixel_id),
+        "ads_manager_url": links.ads_manager(conn.ad_account_id if conn else ""),
     })
 
 
@@ -79,9 +88,11 @@ def link_pixel(request, shop):
 @shop_view
 @require_POST
 def check_now(request, shop):
-    """"Refresh from Meta": the pixel check (set-up, last event, Meta's counts) runs now."""
+    """"Refresh from Meta": the pixel check (set-up, last event, Meta's counts) and the figures
+    (Insights, match quality, catalog matches) are read now, by tasks."""
     from django_q.tasks import async_task
 
     async_task("ads.tasks.check_pixel", shop.pk, group="ads.check_pixel")
+    async_task("ads.tasks.read_figures", shop.pk, group="ads.read_figures")
     messages.success(request, _("Reading the pixel's state and Meta's counts now; this page shows them in a moment."))
     return redirect("ads:index", shop_id=shop.pk)

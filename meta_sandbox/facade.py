@@ -36,6 +36,8 @@ __all__ = [
     "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
     # the pixel: the buyer's browser and Events Manager
     "fire_browser_event", "received_events", "connect_pixel_to_catalog",
+    # ads: the ad account and its spend
+    "add_ad_account", "set_ad_spend",
     # the demo
     "seed_demo",
 ]
@@ -237,6 +239,22 @@ def connect_pixel_to_catalog(catalog_id: str, pixel_id: str) -> None:
     from .actions import pixel
 
     pixel.connect_to_catalog(catalog_id, pixel_id)
+
+
+def add_ad_account(business_id: str, *, currency: str = "USD", name: str = "", daily_spend: str = "0",
+                   days_running: int = 30) -> dict:
+    """The seller opens an ad account in the business (FBE installs then report its id) whose ads
+    spend `daily_spend` a day -> {"ad_account_id", "currency"}."""
+    from .actions import ads
+
+    return ads.add_ad_account(business_id, currency=currency, name=name, daily_spend=daily_spend,
+                              days_running=days_running)
+
+
+def set_ad_spend(ad_account_id: str, daily_spend: str) -> dict:
+    from .actions import ads
+
+    return ads.set_ad_spend(ad_account_id, daily_spend)
 
 
 def seed_demo(shops, stdout=None) -> None:

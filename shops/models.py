@@ -102,6 +102,8 @@ class MetaConnection(models.Model):
     page_id = models.CharField(max_length=64, blank=True)
     instagram_profile_id = models.CharField(max_length=64, blank=True)
     commerce_merchant_settings_id = models.CharField(max_length=64, blank=True)
+    #: the FBE install's ad account (the number after act_; empty: none, Meta writes "0")
+    ad_account_id = models.CharField(max_length=64, blank=True)
     installed_features = models.JSONField(default=list, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)

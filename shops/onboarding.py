@@ -254,7 +254,7 @@ def complete_connect(request, params) -> CallbackResult:
 
 #: What the audit trail keeps of a connect: the status and the asset ids (never the token).
 AUDITED_ASSETS = ("status", "business_manager_id", "catalog_id", "pixel_id", "page_id", "instagram_profile_id",
-                  "commerce_merchant_settings_id")
+                  "commerce_merchant_settings_id", "ad_account_id")
 
 
 @transaction.atomic
@@ -276,6 +276,7 @@ def _save_connection(shop: Shop, attempt: ConnectAttempt, reading: Reading) -> b
     conn.page_id = install.page_id
     conn.instagram_profile_id = (install.instagram_profiles or [""])[0]
     conn.commerce_merchant_settings_id = install.commerce_merchant_settings_id
+    conn.ad_account_id = install.ad_account_id.removeprefix("act_")
     conn.installed_features = [f.get("feature_type", "") for f in install.installed_features]
     conn.status = MetaConnection.Status.CONNECTED
     conn.connected_at = conn.connected_at or now

@@ -23,6 +23,7 @@ def test_the_demo_shows_ads_signals(sandbox, settings):
     assert Order.objects.filter(shop=shop, source="website").count() == 24
     assert events.dates("queued_at", "day").count() >= 3
     assert "ads.purchase_match_low" in {card.kind for card in issue_cards(shop)}
+    assert shop.meta_connection.ad_account_id  # the Insights figures have an ad account to read
     from meta_sandbox import facade
 
     kept = facade.received_events(shop.meta_connection.pixel_id)

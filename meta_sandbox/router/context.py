@@ -86,9 +86,17 @@ class Ctx:
             if node is None:
                 raise errors.unsupported(self.method, gid)
             return node
+        if alias.startswith("act_") and alias[4:].isdigit():
+            # Ad accounts are addressed as act_{id} (Marketing API "Ad Account" reference).
+            node = self.peek(alias[4:])
+            if node is None or node.type != "ad_account" or not self.can_see(node):
+                raise errors.unsupported(self.method, alias)
+            return node
         if not alias.isdigit():
             raise errors.unknown_alias(alias)
         node = self.peek(alias)
+        if node is not None and node.type == "ad_account":
+            raise errors.unsupported(self.method, alias)  # only act_{id} names an ad account
         nt = registry.node_types.get(node.type) if node else None
         if node is None or nt is None or not nt.addressable or not self.can_see(node):
             raise errors.unsupported(self.method, alias)

@@ -88,7 +88,7 @@ def install_payload(install: Node) -> dict:
         "onsite_eligible": False,
         "pixel_id": found["pixel_id"],
         "profiles": page_ids,
-        "ad_account_id": "0",
+        "ad_account_id": ad_account_id(bid),
         "catalog_id": found["catalog_id"],
         "pages": page_ids,
         "instagram_profiles": ig_ids,
@@ -97,6 +97,13 @@ def install_payload(install: Node) -> dict:
         "installed_features": installed_features(install, found, page_ids),
     }
     return {k: v for k, v in payload.items() if v is not None}
+
+
+def ad_account_id(business_id: str) -> str:
+    """The business's first ad account (the number after act_), or "0" for none, as Meta's
+    fbe_installs writes it (META_API §5.2)."""
+    node = Node.objects.of_type("ad_account").filter(business_id=business_id).order_by("pk").first()
+    return node.gid if node else "0"
 
 
 def installed_features(install: Node, found: dict, page_ids: list[str]) -> list[dict]:
@@ -135,7 +142,7 @@ def _fbe_webhook(install: Node, *, access_token: str | None) -> None:
         "commerce_merchant_settings_id": payload.get("commerce_merchant_settings_id"),
         "catalog_id": payload.get("catalog_id"),
         "pixel_id": payload.get("pixel_id"),
-        "ad_account_id": "0",
+        "ad_account_id": ad_account_id(install.business_id),
         "install_time": install.data.get("install_time"),
     }
     if access_token:

@@ -202,6 +202,7 @@ def apply_assets(conn: MetaConnection, install: FbeInstall) -> list[str]:
         "page_id": install.page_id,
         "instagram_profile_id": (install.instagram_profiles or [""])[0],
         "commerce_merchant_settings_id": install.commerce_merchant_settings_id,
+        "ad_account_id": install.ad_account_id.removeprefix("act_"),
     }
     changed = []
     for name, value in values.items():
