@@ -4,6 +4,8 @@ inversion as the issue cards and `shops.hooks`):
 - `register_on_orders_created(fn)`: `fn(orders)` is called with the orders an ingest page
   created (items and events written), inside that page's transaction, so whatever it records
   commits or rolls back with the orders. Promotions records the promotions Meta applied.
+- `register_detail_panel(fn)`: `fn(order)` returns (template name, context) or None: a panel
+  the order page shows (finance: the order's transactions and the payout that paid it).
 """
 
 from __future__ import annotations
@@ -25,3 +27,22 @@ def orders_created(orders: Sequence) -> None:
         return
     for fn in _ON_ORDERS_CREATED:
         fn(orders)
+
+
+_DETAIL_PANELS: list[Callable] = []
+
+
+def register_detail_panel(fn: Callable) -> Callable:
+    if fn not in _DETAIL_PANELS:
+        _DETAIL_PANELS.append(fn)
+    return fn
+
+
+def detail_panels(order) -> list[tuple[str, dict]]:
+    """The panels the apps above orders add to an order's page."""
+    panels = []
+    for fn in _DETAIL_PANELS:
+        panel = fn(order)
+        if panel is not None:
+            panels.append(panel)
+    return panels

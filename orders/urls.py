@@ -5,7 +5,6 @@ from orders import views, views_actions
 app_name = "orders"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("payments/", views.payments, name="payments"),
     path("check/", views.check_now, name="check_now"),
     path("export.csv", views.export, name="export"),
     path("ingest/", views.ingest_log, name="ingest"),

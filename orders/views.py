@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_q.tasks import async_task
 
 from kernel.money import Money
-from orders import listing, states
+from orders import hooks, listing, states
 from orders.forms import OrderFilterForm
 from orders.models import (
     Cancellation,
@@ -128,9 +128,7 @@ def detail(request, shop, order_id: int):
         "feed": OrderFeed.objects.filter(shop=shop).first(),
         "money_checks": list(order.money_checks.filter(resolved_at=None).select_related("item"))
         if request.user.is_staff else [],
+        "panels": hooks.detail_panels(order),
     })
 
 
-@shop_view
-def payments(request, shop):
-    return render(request, "orders/payments.html", {"shop": shop})

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "orders",
     "promotions",
     "ads",
+    "finance",
 ]
 
 GRAPH_SANDBOX_ENABLED = env.bool("GRAPH_SANDBOX_ENABLED", default=DEBUG)

@@ -230,6 +230,10 @@ def shop_url(name: str, extra: tuple[str, ...], shop) -> str:
         from catalog.tests.tenancy import extra_kwargs as catalog_kwargs
 
         kwargs = catalog_kwargs(name, extra, shop)
+    elif extra and name.startswith("finance:"):
+        from finance.tests.tenancy import extra_kwargs as finance_kwargs
+
+        kwargs = finance_kwargs(name, extra, shop)
     elif extra:
         raise AssertionError(f"Add {name} {extra} to portal.testing.shop_url")
     return reverse(name, kwargs={"shop_id": shop.pk, **kwargs})

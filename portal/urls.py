@@ -11,6 +11,7 @@ shop_patterns = [
     path("orders/", include("orders.urls")),
     path("promotions/", include("promotions.urls")),
     path("ads/", include("ads.urls")),
+    path("payments/", include("finance.urls")),
 ]
 
 urlpatterns = [

@@ -29,3 +29,21 @@ def sales_channels(cms_id: str) -> str:
 
 def catalog_products(catalog_id: str) -> str:
     return f"{CM}/catalogs/{catalog_id}/products/"
+
+
+# Finance pages (onsite-checkout era). Meta's help centre names them ("Payouts" under Finance,
+# "Disputes" under the Orders tab: "About chargebacks in Commerce Manager"); the paths follow
+# Commerce Manager's usual /commerce/<account>/<page>/ pattern and are not confirmed (I).
+
+
+def payouts(cms_id: str) -> str:
+    return f"{CM}/{cms_id}/payouts/"
+
+
+def disputes(cms_id: str) -> str:
+    return f"{CM}/{cms_id}/orders/disputes/"
+
+
+def order(cms_id: str, meta_order_id: str) -> str:
+    """One order in Commerce Manager (Meta's Magento plugin's Order tab, META_API §4.2: C)."""
+    return f"https://www.facebook.com/commerce_manager/{cms_id}/orders/{meta_order_id}/"

@@ -105,6 +105,7 @@ def test_the_sweep_covers_the_seller_portal():
 def world(meta_shop, alice):
     """URL kwargs of real objects of shop A, connected through the FBE dialog."""
     from catalog.tests.factories import make_import, make_product, make_set
+    from finance.tests.factories import make_payout, make_report
     from orders import services
     from orders.tests.factories import make_failed_push
     from promotions.tests.factories import make_discount
@@ -130,6 +131,7 @@ def world(meta_shop, alice):
         "set_id": make_set(shop).pk, "discount_id": make_discount(shop, products=[product]).pk,
         "membership_id": shop.memberships.get(role=Membership.Role.VIEWER).pk,
         "uidb64": "MQ", "token": "set-password",
+        "payout_id": make_payout(shop).pk, "report_id": make_report(shop).pk,
     }
     return kwargs
 

@@ -106,7 +106,12 @@ def judge(shop: Shop, reading: Reading) -> list[C.Check]:
                 k for k in ("shop_setup",)
                 if k in setup and _text(setup.get(k)) not in SETUP_DONE
             )
-            out.append(Check("setup", not undone, {"steps": ", ".join(_step_name(k) for k in undone)} if undone else {}))
+            params = {"steps": ", ".join(_step_name(k) for k in undone)} if undone else {}
+            if setup.get("payment_setup") not in (None, ""):
+                # Payouts for onsite checkout: shown on the Payments page, not a set-up step (website
+                # checkout, Meta's only checkout since 2025, needs none).
+                params["payment_setup"] = _text(setup.get("payment_setup"))
+            out.append(Check("setup", not undone, params))
         else:
             out.append(Check("setup", None))
         for key in ("facebook_channel", "instagram_channel"):

@@ -69,7 +69,7 @@ def test_a_healthy_shop_passes_every_check(shop):
     ({"cms": {**CMS, "review_rejection_messages": ["Prohibited items"]}}, "review", {"reasons": "Prohibited items"}),
     ({"setup_status": {**SETUP, "review_status": {"status": "REJECTED", "reasons": [{"message": "Bad"}]}}},
      "review", {"reasons": "Bad"}),
-    ({"setup_status": {**SETUP, "shop_setup": "NOT_SETUP"}}, "setup", {"steps": "shop setup"}),
+    ({"setup_status": {**SETUP, "shop_setup": "NOT_SETUP"}}, "setup", {"steps": "shop setup", "payment_setup": "NOT_SETUP"}),
     ({"cms": {**CMS, "facebook_channel": {"status": "DISABLED"}}}, "facebook_channel", {"status": "DISABLED"}),
     ({"cms": {**CMS, "facebook_channel": {"status": "ENABLED"}}}, None, None),
     ({"cms": {**CMS, "instagram_channel": None}}, "instagram_channel", {"status": "OFF"}),

@@ -1,0 +1,211 @@
+"""Reconciliation: do Meta's payouts, its transactions and the seller's orders tie out?
+
+- A payout ties out when its amount equals the sum of its transactions' net amounts, to the
+  minor unit (Meta pays out the net of the transactions it gathers).
+- An order ties out when, over its transactions, sales − refunds − fees = net (each
+  transaction's gross is its net plus its fee), when what Meta's transactions refunded equals
+  the refunds the order records, and when its sales never exceed what the order cost.
+- An order shipped more than `FINANCE_MISSING_AFTER_DAYS` (7) days ago with no sale transaction
+  is a difference too: Meta makes the sale when units ship.
+
+Every figure comes from the archive (no call to Meta); the differences are shop issues
+(finance.issues) and the Payments page's reconciliation summary.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from finance.models import Payout, Transaction
+from kernel.money import Money
+
+
+def missing_after() -> timedelta:
+    return timedelta(days=int(getattr(settings, "FINANCE_MISSING_AFTER_DAYS", 7)))
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # "payout", "order_refunds", "order_oversold", "order_missing"
+    label: str
+    expected: Money
+    actual: Money
+    payout: Payout | None = None
+    order: object | None = None
+
+    @property
+    def delta(self) -> Money:
+        return self.actual - self.expected
+
+
+@dataclass
+class PeriodSummary:
+    start: date
+    end: date
+    currency: str
+    sales: int = 0
+    refunds: int = 0
+    chargebacks: int = 0
+    fees: int = 0
+    net: int = 0
+    paid_out: int = 0
+    payouts: int = 0
+    transactions: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+    @property
+    def tied_out(self) -> bool:
+        return not self.differences
+
+    def rows(self) -> list[tuple[str, Money]]:
+        """The summary's lines for the page: (label, amount)."""
+        from django.utils.translation import gettext as _
+
+        return [(_("Sales"), self.money(self.sales)), (_("Refunds"), self.money(-self.refunds)),
+                (_("Chargebacks"), self.money(-self.chargebacks)), (_("Meta's fees"), self.money(-self.fees)),
+                (_("Net of the transactions"), self.money(self.net)), (_("Paid out"), self.money(self.paid_out))]
+
+
+def payout_differences(shop, payouts=None) -> list[Difference]:
+    """Payouts whose amount is not the sum of their transactions' net."""
+    query = Payout.objects.filter(shop=shop) if payouts is None else payouts
+    sums = query.annotate(net=Sum("transactions__net_minor"), n=Count("transactions"))
+    out = []
+    for payout in sums:
+        net = payout.net or 0
+        if net != payout.amount_minor:
+            out.append(Difference("payout", payout.reference_id, Money(net, payout.currency), payout.amount, payout=payout))
+    return out
+
+
+def order_differences(shop, orders=None) -> list[Difference]:
+    """Orders whose transactions do not agree with themselves or with the order."""
+    from orders.models import Order, Refund
+
+    query = Transaction.objects.filter(shop=shop, order__isnull=False)
+    if orders is not None:
+        query = query.filter(order__in=orders)
+    per_order: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for row in query.values("order_id", "kind").annotate(gross=Sum("gross_minor"), fee=Sum("fee_minor"),
+                                                         net=Sum("net_minor")):
+        book = per_order[row["order_id"]]
+        book[row["kind"]] += row["gross"]
+        book["fee"] += row["fee"]
+        book["net"] += row["net"]
+    if not per_order:
+        return []
+    refunded = dict(Refund.objects.filter(order_id__in=per_order).exclude(push__state="failed")
+                    .values("order_id").annotate(total=Sum("total_minor")).values_list("order_id", "total"))
+    out = []
+    for order in Order.objects.filter(pk__in=per_order).only("pk", "reference", "currency", "total_minor",
+                                                            "meta_order_id", "shop_id"):
+        book = per_order[order.pk]
+        sales, refunds = book[Transaction.Kind.SALE], -book[Transaction.Kind.REFUND]
+        chargebacks = -(book[Transaction.Kind.CHARGEBACK] + book[Transaction.Kind.CHARGEBACK_REVERSAL])
+        other = book[Transaction.Kind.OTHER]
+        expected_net = sales - refunds - chargebacks + other - book["fee"]
+        if expected_net != book["net"]:
+            out.append(Difference("order_net", order.reference, order.money(expected_net), order.money(book["net"]),
+                                  order=order))
+        if refunds != (refunded.get(order.pk) or 0):
+            out.append(Difference("order_refunds", order.reference, order.money(refunded.get(order.pk) or 0),
+                                  order.money(refunds), order=order))
+        if sales > order.total_minor:
+            out.append(Difference("order_oversold", order.reference, order.money(order.total_minor),
+                                  order.money(sales), order=order))
+    return out
+
+
+def orders_missing_transactions(shop, *, now: datetime | None = None):
+    """Meta orders shipped more than a week ago that have no sale transaction (while the
+    finance archive covers their time)."""
+    from orders.models import Order
+
+    now = now or timezone.now()
+    cutoff = now - missing_after()
+    first = Transaction.objects.filter(shop=shop).order_by("transaction_date").values_list(
+        "transaction_date", flat=True).first()
+    if first is None:
+        return Order.objects.none()
+    return (Order.objects.filter(shop=shop, source=Order.Source.META, shipments__created_at__lt=cutoff,
+                                 shipments__created_at__gte=first)
+            .exclude(finance_transactions__kind=Transaction.Kind.SALE).distinct())
+
+
+def differences(shop) -> list[Difference]:
+    out = payout_differences(shop) + order_differences(shop)
+    for order in orders_missing_transactions(shop)[:200]:
+        out.append(Difference("order_missing", order.reference, order.money(order.total_minor), order.money(0),
+                              order=order))
+    return out
+
+
+def summary(shop, start: date, end: date) -> list[PeriodSummary]:
+    """One summary per currency for transactions and payouts dated in [start, end]."""
+    tx = Transaction.objects.filter(shop=shop, transaction_date__date__gte=start, transaction_date__date__lte=end)
+    payouts = Payout.objects.filter(shop=shop, payout_date__date__gte=start, payout_date__date__lte=end)
+    by_currency: dict[str, PeriodSummary] = {}
+
+    def of(currency: str) -> PeriodSummary:
+        return by_currency.setdefault(currency, PeriodSummary(start, end, currency))
+
+    for row in tx.values("currency", "kind").annotate(gross=Sum("gross_minor"), fee=Sum("fee_minor"),
+                                                      net=Sum("net_minor"), n=Count("pk")):
+        s = of(row["currency"])
+        if row["kind"] == Transaction.Kind.SALE:
+            s.sales += row["gross"]
+        elif row["kind"] == Transaction.Kind.REFUND:
+            s.refunds -= row["gross"]
+        elif row["kind"] in (Transaction.Kind.CHARGEBACK, Transaction.Kind.CHARGEBACK_REVERSAL):
+            s.chargebacks -= row["gross"]
+        s.fees += row["fee"]
+        s.net += row["net"]
+        s.transactions += row["n"]
+    for row in payouts.values("currency").annotate(total=Sum("amount_minor"), n=Count("pk")):
+        s = of(row["currency"])
+        s.paid_out, s.payouts = row["total"], row["n"]
+    period_orders = {t for t in tx.exclude(order__isnull=True).values_list("order_id", flat=True).distinct()}
+    found = payout_differences(shop, payouts) + (order_differences(shop, period_orders) if period_orders else [])
+    for diff in found:
+        of(diff.expected.currency).differences.append(diff)
+    return sorted(by_currency.values(), key=lambda s: s.currency)
+
+
+
+
+def _row(diff: Difference) -> dict:
+    return {"kind": diff.kind, "label": diff.label, "currency": diff.expected.currency,
+            "expected": diff.expected.minor, "actual": diff.actual.minor,
+            "payout": diff.payout.pk if diff.payout else None, "order": diff.order.pk if diff.order else None}
+
+
+def store(shop) -> dict:
+    """Reconcile the shop's whole archive and keep what was found on its feed (the issue cards
+    and the dashboard read it without recomputing)."""
+    from finance.disputes import disputes
+    from finance.models import FinanceFeed
+
+    found = differences(shop)
+    result = {
+        "payouts": [_row(d) for d in found if d.kind == "payout"][:100],
+        "orders": [_row(d) for d in found if d.kind.startswith("order_") and d.kind != "order_missing"][:100],
+        "missing": [_row(d) for d in found if d.kind == "order_missing"][:100],
+        "counts": {"payouts": sum(d.kind == "payout" for d in found),
+                   "orders": sum(d.kind.startswith("order_") and d.kind != "order_missing" for d in found),
+                   "missing": sum(d.kind == "order_missing" for d in found)},
+        "disputes": [{"meta_order_id": d.meta_order_id, "order": d.order.pk if d.order else None,
+                      "currency": d.amount.currency, "amount": d.amount.minor,
+                      "deadline": d.deadline.isoformat() if d.deadline else None}
+                     for d in disputes(shop) if d.is_open][:100],
+    }
+    FinanceFeed.objects.filter(shop=shop).update(reconciliation=result, reconciled_at=timezone.now())
+    return result["counts"]
