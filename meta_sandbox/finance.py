@@ -20,9 +20,9 @@ sandbox's own reading of Meta's documentation (no code shared with the portal).
   refund returns exactly the fees charged.
 - Chargebacks carry no fee (Meta publishes no dispute fee); a won chargeback reverses the
   amount.
-- Payouts (Meta: "Payouts will be received within 30 days after you've marked the order as
-  shipped", Help Center "About payouts in Commerce Manager"; the schedule itself is not
-  published): every Monday 00:00 UTC (`run_times`) Meta pays out, per currency, every PENDING
+- Payouts (Meta's Help Center, "About payouts in Commerce Manager": payouts arrive within 30
+  days of the order being marked shipped, faster for sellers who keep delivering as expected;
+  the schedule itself is not published): every Monday 00:00 UTC (`run_times`) Meta pays out, per currency, every PENDING
   transaction at least HOLD_DAYS (7) old; a currency whose pending total is not positive is
   carried forward. A scheduled payout is IN_PROGRESS for SETTLE_DAYS (2) after its date, then
   PAID. These figures are the sandbox's choices.
