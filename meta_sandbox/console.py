@@ -19,6 +19,7 @@ from . import services, webhooks
 from .actions import ControlError, NotFound, buyer, faults, orders, world
 from .actions import journal as journal_actions
 from .actions import webhooks as webhooks_actions
+from .console_finance import finance_context
 from .endpoints.orders.common import ORDER, amount_str
 from .endpoints.orders.common import switches as order_switches
 from .forms import FaultForm, JournalFilterForm, SwitchesForm
@@ -51,6 +52,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "callback_url": webhooks.default_callback_url(),
         "bad_states": services.BAD_STATES,
         **orders_context(request),
+        **finance_context(request),
     })
 
 

@@ -34,6 +34,9 @@ __all__ = [
     # orders: the buyer and Meta
     "register_order_app", "has_orders", "count_orders", "place_orders", "list_orders", "order_state",
     "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
+    # finance: payouts, transactions, chargebacks
+    "finance", "pay_out_now", "open_chargeback", "resolve_chargeback", "corrupt_payout", "set_payout_status",
+    "seed_finance_demo",
     # the pixel: the buyer's browser and Events Manager
     "fire_browser_event", "received_events", "connect_pixel_to_catalog",
     # ads: the ad account and its spend
@@ -213,6 +216,60 @@ def set_orders_removed(removed: bool = True) -> dict:
     from .actions import orders
 
     return orders.set_orders_removed(removed)
+
+
+# --- finance: Meta's payouts, transactions and chargebacks (v21-v25) ---------------------------------------
+
+
+def finance(cms_id: str) -> dict:
+    """The commerce account's payouts, transactions and chargebacks as the sandbox holds them
+    (brought up to date first), oldest first, amounts as decimal strings and minor units."""
+    from .actions import finance as actions
+
+    return actions.finance_state(cms_id)
+
+
+def pay_out_now(cms_id: str) -> dict:
+    """Meta pays out every pending transaction of the account now: `{"cms_id", "payouts": [...]}`."""
+    from .actions import finance as actions
+
+    return actions.pay_out_now(cms_id)
+
+
+def open_chargeback(order_id: str, amount_minor: int | None = None, reason: str = "") -> dict:
+    """The buyer's bank opens a chargeback on the order (default: all the buyer paid and did not get back)."""
+    from .actions import finance as actions
+
+    return actions.open_chargeback(order_id, amount_minor=amount_minor, reason=reason)
+
+
+def resolve_chargeback(order_id: str, won: bool) -> dict:
+    """The order's open chargeback is won (reversed) or lost."""
+    from .actions import finance as actions
+
+    return actions.resolve_chargeback(order_id, won=won)
+
+
+def corrupt_payout(payout_reference_id: str, delta_minor: int) -> dict:
+    """Test helper: make the payout's amount differ from its transactions' net by `delta_minor`."""
+    from .actions import finance as actions
+
+    return actions.corrupt_payout(payout_reference_id, delta_minor)
+
+
+def set_payout_status(payout_reference_id: str, status: str) -> dict:
+    """Test helper: pin a payout's status (IN_PROGRESS, PAID, FAILED)."""
+    from .actions import finance as actions
+
+    return actions.set_payout_status(payout_reference_id, status)
+
+
+def seed_finance_demo(cms_id: str) -> dict:
+    """A few months of shipped orders with their transactions, weekly payouts that tie out and one
+    open chargeback for the account (once per account)."""
+    from .actions import finance as actions
+
+    return actions.seed_demo_finance(cms_id)
 
 
 # --- the demo --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ the console and the dialog come first; every other path is a Graph call
 
 from django.urls import include, path, re_path
 
-from . import console, control, dialog, pixel_web, views
+from . import console, console_finance, control, dialog, pixel_web, views
 from .controls import extra_control_patterns
 
 app_name = "sandbox"
@@ -50,6 +50,10 @@ console_patterns = [
     path("console/orders/<str:order_id>/return-request", console.return_request_order,
          name="console_order_return_request"),
     path("console/orders/<str:order_id>/meta-refund", console.meta_refund_order, name="console_order_meta_refund"),
+    path("console/finance/pay-out", console_finance.pay_out_now, name="console_finance_pay_out"),
+    path("console/finance/chargeback", console_finance.open_chargeback, name="console_finance_chargeback"),
+    path("console/finance/orders/<str:order_id>/resolve", console_finance.resolve_chargeback,
+         name="console_finance_resolve"),
 ]
 
 dialog_patterns = [

@@ -201,6 +201,7 @@ def build_order_data(cms: Node, spec: dict, *, n: int = 0, products: dict | None
                             "price": shipping_list, "min_days": shipping_spec.get("min_days", 3),
                             "max_days": shipping_spec.get("max_days", 5)},
         "shipping_tax": shipping_tax,
+        "tax_rate": format(rate.normalize(), "f"),  # percent, for the finance reports (endpoints/finance.py)
         "tax_remitted": bool(spec.get("tax_remitted", True)),
         "items": lines,
         "promotions": promotions,
