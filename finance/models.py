@@ -121,6 +121,7 @@ class Transaction(models.Model):
     kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
     #: Meta's transaction_type as sent (kind is OTHER for a type we do not know)
     meta_type = models.CharField(max_length=40, blank=True)
+    #: the buyer's state or region (with tax_rate and postal_code: the transaction's tax details)
     state = models.CharField(max_length=40, blank=True)
     transaction_date = models.DateTimeField(_("date"))
     currency = models.CharField(max_length=3)

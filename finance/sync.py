@@ -149,7 +149,8 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
         if feed.api_removed_at:
             job.skip("Meta removed the finance API")
         job.hold(f"{SYNC_JOB}:{shop_id}", busy="another finance sync of this shop is running")
-        now = timezone.now()
+        # end_time is exclusive: a minute ahead, so what Meta dated this second is in the window
+        now = timezone.now() + timedelta(minutes=1)
         run = FinanceRun.objects.create(shop_id=shop_id, archive=archive)
         syncer = Syncer(conn, run, client)
         try:
@@ -169,8 +170,8 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
             syncer.counts.update({f"differences_{k}": v for k, v in store(conn.shop).items()})
             FinanceFeed.objects.filter(pk=feed.pk).update(
                 last_success_at=timezone.now(), last_error="",
-                transactions_watermark=max(filter(None, [feed.transactions_watermark, syncer.newest_transaction])),
-                payouts_watermark=max(filter(None, [feed.payouts_watermark, syncer.newest_payout])))
+                transactions_watermark=_newest(feed.transactions_watermark, syncer.newest_transaction),
+                payouts_watermark=_newest(feed.payouts_watermark, syncer.newest_payout))
         except Deprecated as exc:
             run.status = FinanceRun.Status.REMOVED
             run.errors.append(str(exc)[:500])
@@ -190,6 +191,10 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
             FinanceFeed.objects.filter(pk=feed.pk).update(last_sync_at=timezone.now(), sync_requested_at=None)
         job.counts = {**run.counts, "status": run.status}
     return job.counts
+
+
+def _newest(*stamps: int | None) -> int | None:
+    return max((s for s in stamps if s is not None), default=None)
 
 
 def _since(watermark: int | None, now: datetime) -> datetime:

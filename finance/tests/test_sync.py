@@ -1,0 +1,173 @@
+"""Finance end to end against the sandbox's Meta, the way a seller's money moves: orders are
+placed by the sandbox's buyer, shipped, cancelled and refunded through the seller's own forms,
+Meta pays out, the seller presses "Check now" on the Payments page; the archive's figures tie
+out to the minor unit in USD, JPY and KWD. A payout Meta got wrong becomes an issue; a
+chargeback becomes a dispute with its deadline; after Meta removes the API the archive stays,
+with one notice and no further calls."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from finance.models import FinanceFeed, FinanceRun, Payout, Transaction
+from kernel.issues import issue_cards
+from kernel.money import Money
+from orders.tests.test_money_defects import Seller
+
+
+@pytest.fixture
+def seller(meta_shop, owner):
+    return Seller(meta_shop, owner)
+
+
+def check_now(seller) -> None:
+    response = seller.client.post(reverse("finance:check_now", args=[seller.shop.pk]))
+    assert response.status_code == 302
+
+
+def minor(text, currency: str) -> int:
+    return Money.from_decimal(str(text), currency).minor
+
+
+CASES = [
+    # currency, items (retailer id, quantity, unit price), order-level discount, shipped, refunded amount of line 0
+    ("USD", [("A", 3, "10.00"), ("B", 1, "4.99")], "1.00", {0: 2, 1: 1}, "3.00"),
+    ("JPY", [("A", 3, "1000")], "100", {0: 3}, "500"),
+    ("KWD", [("A", 7, "1.000")], "0.500", {0: 3}, "0.250"),
+]
+
+
+@pytest.mark.parametrize("currency, items, off, ship, refund", CASES, ids=[c[0] for c in CASES])
+def test_shipped_and_refunded_orders_tie_out_to_the_minor_unit(seller, currency, items, off, ship, refund):
+    from meta_sandbox import facade
+
+    s = seller.place(items, currency=currency, discounts=[{"type": "order", "amount_off": off}], tax_rate="10")
+    s.ship(ship)
+    s.refund(amounts={0: refund})
+    cms = seller.m.cms
+    facade.pay_out_now(cms)
+    check_now(seller)
+
+    order = s.order
+    txns = list(Transaction.objects.filter(shop=seller.shop).order_by("transaction_date", "pk"))
+    assert {t.order_id for t in txns} == {order.pk} and {t.currency for t in txns} == {currency}
+    assert [t.kind for t in txns] == ["SALE", "REFUND"]
+    # Meta's own record of the money, from the sandbox's side
+    meta = facade.finance(cms)
+    assert sum(minor(t["net"], currency) if isinstance(t["net"], str) else t["net_minor"]
+               for t in meta["transactions"]) == sum(t.net_minor for t in txns)
+    sale, back = txns
+    assert sale.gross_minor - sale.fee_minor == sale.net_minor and back.gross_minor < 0
+    assert -back.gross_minor == order.refunds.get().total_minor  # Meta refunded what the order records
+    # one payout, equal to its transactions, each transaction linked to it
+    payout = Payout.objects.get(shop=seller.shop)
+    assert payout.amount_minor == sum(t.net_minor for t in txns) and {t.payout_id for t in txns} == {payout.pk}
+    feed = FinanceFeed.objects.get(shop=seller.shop)
+    assert feed.reconciliation["counts"] == {"payouts": 0, "orders": 0, "missing": 0}
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert f'id="tied-out-{currency}"' in page and payout.reference_id in page
+    detail = seller.client.get(reverse("finance:payout", args=[seller.shop.pk, payout.pk])).content.decode()
+    assert 'id="payout-tied-out"' in detail and order.reference in detail
+    order_page = seller.client.get(reverse("orders:detail", args=[seller.shop.pk, order.pk])).content.decode()
+    assert payout.reference_id in order_page
+
+
+def test_a_second_check_reads_again_and_changes_nothing(seller):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    check_now(seller)
+    first = Transaction.objects.get(shop=seller.shop)
+    assert first.payout is None and first.payout_reference_id == ""
+    facade.pay_out_now(seller.m.cms)
+    check_now(seller)
+    again = Transaction.objects.get(shop=seller.shop)
+    assert again.pk == first.pk and again.payout is not None  # the same row, now paid out
+    assert Payout.objects.filter(shop=seller.shop).count() == 1
+    assert FinanceRun.objects.filter(shop=seller.shop, status="ok").count() == 2
+
+
+def test_a_payout_that_differs_from_its_transactions_is_an_issue(seller):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    paid = facade.pay_out_now(seller.m.cms)
+    reference = paid["payouts"][0]["payout_reference_id"]
+    facade.corrupt_payout(reference, -7)
+    check_now(seller)
+    cards = {c.kind: c for c in issue_cards(seller.shop)}
+    card = cards["finance.payout_mismatch"]
+    assert card.severity == "must_fix" and card.cta_external and "/payouts/" in card.cta_url
+    assert reference in card.samples[0][0] and "$0.07" not in card.title
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert 'id="differences-USD"' in page
+    detail = seller.client.get(card.samples[0][1]).content.decode()
+    assert 'id="payout-difference"' in detail and "0.07" in detail
+
+
+def test_a_chargeback_is_a_dispute_with_its_deadline_and_a_must_fix_issue_near_it(seller, time_machine):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 1, "40.00")])
+    s.ship({0: 1})
+    facade.open_chargeback(s.placed["id"])
+    check_now(seller)
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert 'id="disputes"' in page and "Open: respond in Commerce Manager" in page
+    assert "finance.dispute_deadline" not in {c.kind for c in issue_cards(seller.shop)}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    time_machine.move_to(now + timedelta(days=8), tick=False)  # two days left of Meta's ten
+    cards = {c.kind: c for c in issue_cards(seller.shop)}
+    assert cards["finance.dispute_deadline"].severity == "must_fix"
+    assert "/orders/disputes/" in cards["finance.dispute_deadline"].cta_url
+    time_machine.move_to(now + timedelta(days=11), tick=False)
+    assert "passed its response deadline" in str(
+        {c.kind: c for c in issue_cards(seller.shop)}["finance.dispute_deadline"].title)
+    time_machine.move_to(now)
+    facade.resolve_chargeback(s.placed["id"], won=True)
+    check_now(seller)
+    assert "finance.dispute_deadline" not in {c.kind for c in issue_cards(seller.shop)}
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert ">Won<" in page
+
+
+def test_after_meta_removes_the_api_the_archive_stays_with_one_notice_and_no_calls(seller):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    facade.pay_out_now(seller.m.cms)
+    check_now(seller)
+    facade.set_orders_removed(True)
+    check_now(seller)  # Meta answers that the API is gone
+    feed = FinanceFeed.objects.get(shop=seller.shop)
+    assert feed.api_removed_at is not None
+    before = len(seller.m.requests("*/commerce_transactions", "GET"))
+    check_now(seller)
+    from finance.tasks import sync_all_shops
+
+    assert sync_all_shops() == 0
+    assert len(seller.m.requests("*/commerce_transactions", "GET")) == before  # no further calls
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert page.count('id="finance-removed"') == 1 and "Check now" not in page
+    assert Transaction.objects.filter(shop=seller.shop).count() == 1  # the archive stays
+    assert [c.kind for c in issue_cards(seller.shop) if c.kind.startswith("finance.")] == ["finance.api_removed"]
+
+
+def test_without_the_reports_permission_the_sync_fails_in_the_sellers_words(seller):
+    from meta_sandbox import facade
+
+    conn = seller.m.connection
+    facade.set_business_state(conn.business_manager_id, "permission_missing", scope="commerce_account_read_reports")
+    check_now(seller)
+    feed = FinanceFeed.objects.get(shop=seller.shop)
+    assert feed.last_error and feed.api_removed_at is None
+    assert FinanceRun.objects.get(shop=seller.shop).status == "failed"
+    assert not Transaction.objects.exists()
