@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-
 from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from finance import tasks
 from finance.models import Report
