@@ -21,6 +21,7 @@ The answer: `{"events_received": n, "messages": [], "fbtrace_id": …}`.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -64,6 +65,13 @@ def _check_user_data(index: int, user: dict, action_source: str) -> None:
         raise _refuse(index, "Missing client_user_agent", "Website events need user_data.client_user_agent.")
 
 
+def _is_number(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _check(index: int, event, now: int) -> None:
     if not isinstance(event, dict):
         raise _refuse(index, "Invalid event", "Each event is a JSON object.")
@@ -91,6 +99,14 @@ def _check(index: int, event, now: int) -> None:
     if event["event_name"] == "Purchase" and (not custom or custom.get("value") in (None, "")
                                               or not custom.get("currency")):
         raise _refuse(index, "Missing value or currency", "Purchase events need custom_data.value and currency.")
+    if custom and custom.get("value") not in (None, ""):
+        value = custom["value"]
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or not _is_number(value):
+            raise _refuse(index, "Invalid value", "custom_data.value must be a number.")
+    if custom and custom.get("currency") not in (None, ""):
+        currency = custom["currency"]
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+            raise _refuse(index, "Invalid currency", "custom_data.currency must be a valid ISO 4217 three-letter code.")
     _check_user_data(index, event["user_data"], event["action_source"])
 
 

@@ -62,6 +62,8 @@ def test_metas_rules_for_each_event(graph, biz):
         "Missing client_user_agent": _event(user_data={"em": [_digest("a@b.co")]}),
         "Invalid action_source": _event(action_source="web"),
         "Missing value or currency": _event(custom_data={"content_ids": ["TEA-1"]}),
+        "Invalid value": _event(custom_data={"value": "a lot", "currency": "USD"}),
+        "Invalid currency": _event(custom_data={"value": 12.5, "currency": "dollars"}),
         "Invalid event_id": _event(event_id=42),
         "Missing user_data": _event(user_data={}),
     }
