@@ -3,17 +3,11 @@
 from django.contrib import admin
 
 from finance.models import FinanceFeed, FinanceRun, Payout, Report, Transaction
+from kernel.admin import ReadOnlyAdminMixin
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Payout)
