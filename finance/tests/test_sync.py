@@ -13,7 +13,7 @@ from django.urls import reverse
 from finance.models import FinanceFeed, FinanceRun, Payout, Transaction
 from kernel.issues import issue_cards
 from kernel.money import Money
-from orders.tests.test_money_defects import Seller
+from orders.tests.seller import Seller
 
 
 @pytest.fixture
