@@ -87,20 +87,8 @@ def index(request, shop):
         "last_run": FinanceRun.objects.filter(shop=shop).first(),
         "report_form": ReportForm(initial={"start": default_period()[0], "end": default_period()[1]}),
         "reports": Report.objects.filter(shop=shop).defer("content")[:10],
-        "payouts_ready": _payouts_ready(conn),
+        "payouts_ready": conn.payouts_ready if conn else None,
     })
-
-
-def _payouts_ready(conn) -> bool | None:
-    """Whether Meta can pay the commerce account out (setup_status.payment_setup, which the
-    health check keeps with its "setup" check), or None when unknown."""
-    from shops.health.judging import SETUP_DONE
-
-    for check in (conn.checks if conn is not None else None) or []:
-        value = (check.get("params") or {}).get("payment_setup") if check.get("key") == "setup" else None
-        if value:
-            return value in SETUP_DONE
-    return None
 
 
 @shop_view

@@ -138,6 +138,19 @@ class MetaConnection(models.Model):
         return bool(self.access_token)
 
     @property
+    def payouts_ready(self) -> bool | None:
+        """Whether Meta can pay the commerce account out (setup_status.payment_setup, which the
+        health check keeps with its "setup" check), or None when unknown. Onsite checkout only:
+        website checkout needs no payouts at Meta."""
+        from shops.health.judging import SETUP_DONE
+
+        for check in self.checks or []:
+            value = (check.get("params") or {}).get("payment_setup") if check.get("key") == "setup" else None
+            if value:
+                return value in SETUP_DONE
+        return None
+
+    @property
     def is_connected(self) -> bool:
         """The row-level twin of `MetaConnection.objects.usable()`."""
         return self.status == self.Status.CONNECTED and self.has_token
