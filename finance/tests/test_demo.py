@@ -5,6 +5,7 @@ and one open chargeback; seeding again changes nothing, at Meta or in the archiv
 from __future__ import annotations
 
 import io
+import re
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -42,6 +43,11 @@ def test_the_demo_shows_payouts_that_tie_out_but_one_and_one_open_dispute(sandbo
     page = client.get(reverse("finance:index", args=[shop.pk])).content.decode()
     assert 'id="differences-USD"' in page and "1 difference" in page and wrong.payout.reference_id in page
     assert 'id="disputes"' in page and page.count("Open: respond in Commerce Manager") == 1
+    # the payouts list is newest first
+    table = page[page.index('<table class="table" id="payouts">'):]
+    listed = re.findall(r'/payouts/\d+/">([^<]+)</a>', table[:table.index("</table>")])
+    assert listed == list(payouts.order_by("-payout_date").values_list("reference_id", flat=True))
+    assert "a.m.." not in page and "p.m.." not in page
     # the other demo shop is not connected: nothing to read
     assert not Payout.objects.exclude(shop=shop).exists()
 
