@@ -71,8 +71,10 @@ def index(request, shop):
     period = PeriodForm(request.GET or None)
     start, end = period.period()
     conn = _connection(shop)
+    # newest first, explicitly: a GROUP BY query (the annotation) ignores Meta.ordering
     payouts = list(Payout.objects.filter(shop=shop, payout_date__date__gte=start, payout_date__date__lte=end)
-                   .annotate(orders=Count("transactions__meta_order_id", distinct=True))[:MAX_PAYOUTS])
+                   .annotate(orders=Count("transactions__meta_order_id", distinct=True))
+                   .order_by("-payout_date", "-pk")[:MAX_PAYOUTS])
     summaries = reconcile.summary(shop, start, end)
     currency = summaries[0].currency if summaries else shop.currency
     from orders.models import Order

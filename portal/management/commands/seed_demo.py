@@ -27,11 +27,13 @@ def demo_seeders() -> list:
     """The demo's seeders, in the order they depend on each other: the sandbox delivers its
     webhooks by itself; the first shop is connected to the sandbox; products; then orders
     (placed at the sandbox for the connected shop, website orders for the other); then the
-    connected shop's ads signals (website orders with their Purchases, page events)."""
+    connected shop's ads signals (website orders with their Purchases, page events); last its
+    payments (the sandbox's finance history, one wrong payout, the first finance sync queued)."""
     from django.conf import settings
 
     from ads.demo import seed as seed_ads
     from catalog.demo import seed as seed_catalog
+    from finance.demo import seed as seed_finance
     from orders.demo import seed as seed_orders
     from shops.demo import seed as seed_shops
 
@@ -40,7 +42,7 @@ def demo_seeders() -> list:
         from meta_sandbox import facade as sandbox
 
         seeders.append(sandbox.seed_demo)
-    return [*seeders, seed_shops, seed_catalog, seed_orders, seed_ads, *EXTRA_SEEDERS]
+    return [*seeders, seed_shops, seed_catalog, seed_orders, seed_ads, seed_finance, *EXTRA_SEEDERS]
 
 
 class Command(BaseCommand):
