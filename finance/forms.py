@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.utils import timezone
@@ -14,9 +14,10 @@ MAX_DAYS = 3 * 366
 
 
 def default_period() -> tuple[date, date]:
-    """The last twelve months, to today."""
+    """The last twelve months (this one and the eleven before it), to today."""
     today = timezone.localdate()
-    return today.replace(day=1) - timedelta(days=335), today
+    months = today.year * 12 + today.month - 1 - 11
+    return date(months // 12, months % 12 + 1, 1), today
 
 
 class PeriodForm(forms.Form):
