@@ -20,20 +20,35 @@ def default_period() -> tuple[date, date]:
     return date(months // 12, months % 12 + 1, 1), today
 
 
+#: dates a period may take: the order era's finance data is from 2019 on; nothing past 2100
+EARLIEST, LATEST = date(2015, 1, 1), date(2100, 12, 31)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value is not None and not EARLIEST <= value <= LATEST:
+                self.add_error(name, _("Choose a date from %(a)s to %(b)s.") % {"a": EARLIEST.isoformat(),
+                                                                                 "b": LATEST.isoformat()})
+                data.pop(name, None)
+        if self.errors:
+            return data
+        first, last = default_period()
+        start, end = data.get("start") or first, data.get("end") or last
+        if start > end:
             self.add_error("end", _("The end is before the start."))
-        elif start and end and (end - start).days > MAX_DAYS:
+        elif (end - start).days > MAX_DAYS:
             self.add_error("start", _("Choose at most three years."))
         return data
 
     def period(self) -> tuple[date, date]:
+        """The period asked for (the defaults filling what is left out), or the default period
+        when the form has errors (the page shows them)."""
         first, last = default_period()
         if not self.is_bound or not self.is_valid():
             return first, last

@@ -75,11 +75,11 @@ def _amount(value, field: str) -> Money:
 
 
 def _when(value, field: str) -> datetime:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(value), tz=UTC)
     try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(int(value), tz=UTC)
         parsed = timestamp(value)
-    except ValueError:
+    except (ValueError, OverflowError, OSError, TypeError):
         parsed = None
     if parsed is None:
         raise BadRow(f"{field}: not a date ({value!r})")
@@ -89,13 +89,12 @@ def _when(value, field: str) -> datetime:
 KINDS = {kind.value for kind in Transaction.Kind}
 
 
-def transaction_key(row: dict, occurrence: int = 0) -> str:
-    """What identifies one transaction and never changes as it is paid out."""
-    parts = [str(row.get(name) or "") for name in ("order_id", "transaction_type", "transaction_date")]
-    for name in ("net_payment_amount", "processing_fee"):
-        value = row.get(name) or {}
-        parts.append(f"{value.get('amount', '')} {value.get('currency', '')}" if isinstance(value, dict) else "")
-    parts.append(str(occurrence))
+def transaction_key(values: dict, occurrence: int = 0) -> str:
+    """What identifies one transaction (Meta gives it no id) and never changes as it is paid out:
+    its order, type, time and amounts as parsed (so a change in how Meta writes a number or a
+    date makes no second row), and which of identical ones it is in the order Meta lists them."""
+    parts = [values["meta_order_id"], values["meta_type"], str(int(values["transaction_date"].timestamp())),
+             values["currency"], str(values["net_minor"]), str(values["fee_minor"]), str(occurrence)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:64]
 
 
@@ -168,10 +167,13 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
             from finance.reconcile import store
 
             syncer.counts.update({f"differences_{k}": v for k, v in store(conn.shop).items()})
+            # The watermark is where this read ended (not the newest row: a quiet shop would re-read a
+            # growing window), never past the real now.
+            read_to = int(min(now, timezone.now()).timestamp())
             FinanceFeed.objects.filter(pk=feed.pk).update(
                 last_success_at=timezone.now(), last_error="",
-                transactions_watermark=_newest(feed.transactions_watermark, syncer.newest_transaction),
-                payouts_watermark=_newest(feed.payouts_watermark, syncer.newest_payout))
+                transactions_watermark=_newest(feed.transactions_watermark, read_to),
+                payouts_watermark=_newest(feed.payouts_watermark, read_to))
         except Deprecated as exc:
             run.status = FinanceRun.Status.REMOVED
             run.errors.append(str(exc)[:500])
@@ -183,6 +185,10 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
             run.errors.append(str(exc)[:500])
             FinanceFeed.objects.filter(pk=feed.pk).update(last_error=(exc.user_message or str(exc))[:2000])
             job.fail(exc)
+        except Exception as exc:  # recorded as a failed run (never left "running"), then raised for the log
+            run.status = FinanceRun.Status.FAILED
+            run.errors.append(f"{type(exc).__name__}: {exc}"[:500])
+            raise
         finally:
             run.counts = dict(syncer.counts)
             run.finished_at = timezone.now()
@@ -217,9 +223,11 @@ class Syncer:
         self.cms = conn.commerce_merchant_settings_id
         self.run = run
         self.counts: Counter = Counter()
-        self.newest_transaction: int | None = None
-        self.newest_payout: int | None = None
         self.window: tuple[int | None, int | None] = (None, None)
+        #: which of identical transactions a row is, over the whole run (not per page)
+        self.occurrences: Counter = Counter()
+        #: payouts new or changed in this run: their transactions are read by reference too
+        self.touched_payouts: set[str] = set()
         if client is None:
             from shops.graph import client_for_shop
 
@@ -236,16 +244,33 @@ class Syncer:
         for a, b in _windows(payouts_from, end):
             self._payouts(a, b)
         for a, b in _windows(start, end):
-            self._transactions(a, b)
+            self._transactions({"start_time": int(a.timestamp()), "end_time": int(b.timestamp())})
+        self._payouts_transactions()
 
-    def _pages(self, edge: str, fields: str, a: datetime, b: datetime):
-        params = {"start_time": int(a.timestamp()), "end_time": int(b.timestamp()), "fields": fields}
+    def _payouts_transactions(self) -> None:
+        """Meta adds a transaction's payout reference a week or more after the sale, when the
+        sale is older than the window a daily sync re-reads: so each payout new or changed in
+        this run, and each payout that does not yet equal the transactions linked to it, has its
+        transactions read by reference (`payout_reference_id`, META_API §6)."""
+        from django.db.models import Sum
+
+        short = (Payout.objects.filter(shop=self.shop).annotate(linked=Sum("transactions__net_minor"))
+                 .values_list("reference_id", "amount_minor", "linked"))
+        refs = set(self.touched_payouts) | {ref for ref, amount, linked in short if (linked or 0) != amount}
+        for ref in sorted(refs)[:int(setting("FINANCE_PAYOUT_REREADS", 200))]:
+            self.occurrences = Counter()
+            self._transactions({"payout_reference_id": ref})
+            self.counts["payouts_reread"] += 1
+
+    def _pages(self, edge: str, fields: str, params: dict):
+        params = {**params, "fields": fields}
         for page in self.client.iter_pages(f"{self.cms}/{edge}", params, limit=PAGE_SIZE, orders=True):
             self.counts["pages"] += 1
             yield [row for row in page.get("data") or []]
 
     def _payouts(self, a: datetime, b: datetime) -> None:
-        for rows in self._pages("commerce_payouts", PAYOUT_FIELDS, a, b):
+        window = {"start_time": int(a.timestamp()), "end_time": int(b.timestamp())}
+        for rows in self._pages("commerce_payouts", PAYOUT_FIELDS, window):
             parsed = []
             for row in rows:
                 try:
@@ -253,31 +278,34 @@ class Syncer:
                 except BadRow as bad:
                     self.error(f"payout skipped: {bad}")
             with transaction.atomic():
+                known = {p.reference_id: p for p in Payout.objects.filter(
+                    shop=self.shop, reference_id__in=[v["reference_id"] for v, _row in parsed])}
                 for values, row in parsed:
+                    ref = values.pop("reference_id")
+                    before = known.get(ref)
+                    if before is None or any(getattr(before, k) != v for k, v in values.items()):
+                        self.touched_payouts.add(ref)
                     payout, created = Payout.objects.update_or_create(
-                        shop=self.shop, reference_id=values.pop("reference_id"), defaults={**values, "raw": row})
+                        shop=self.shop, reference_id=ref, defaults={**values, "raw": row})
                     self.counts["payouts_new" if created else "payouts_seen"] += 1
-                    stamp = int(payout.payout_date.timestamp())
-                    self.newest_payout = max(self.newest_payout or stamp, stamp)
                     # transactions read before their payout now find it
                     Transaction.objects.filter(shop=self.shop, payout_reference_id=payout.reference_id,
                                                payout__isnull=True).update(payout=payout)
 
-    def _transactions(self, a: datetime, b: datetime) -> None:
+    def _transactions(self, params: dict) -> None:
         from orders.models import Order
 
-        for rows in self._pages("commerce_transactions", TRANSACTION_FIELDS, a, b):
+        for rows in self._pages("commerce_transactions", TRANSACTION_FIELDS, params):
             parsed = []
-            occurrences: Counter = Counter()
             for row in rows:
                 try:
                     values = parse_transaction(row)
                 except BadRow as bad:
                     self.error(f"transaction skipped: {bad}")
                     continue
-                base = transaction_key(row)
-                values["key"] = transaction_key(row, occurrences[base])
-                occurrences[base] += 1
+                base = transaction_key(values)
+                values["key"] = transaction_key(values, self.occurrences[base])
+                self.occurrences[base] += 1
                 values["raw"] = row
                 parsed.append(values)
             if not parsed:
@@ -290,11 +318,10 @@ class Syncer:
             known = {t.key: t for t in Transaction.objects.filter(shop=self.shop, key__in=[v["key"] for v in parsed])}
             new, changed = [], []
             for values in parsed:
-                values["order_id"] = orders.get(values["meta_order_id"])
-                values["payout_id"] = payouts.get(values["payout_reference_id"])
-                stamp = int(values["transaction_date"].timestamp())
-                self.newest_transaction = max(self.newest_transaction or stamp, stamp)
                 row = known.get(values["key"])
+                # a link made since (the order hook, the payout read) is never unset
+                values["order_id"] = orders.get(values["meta_order_id"]) or (row.order_id if row else None)
+                values["payout_id"] = payouts.get(values["payout_reference_id"]) or (row.payout_id if row else None)
                 if row is None:
                     new.append(Transaction(shop=self.shop, **values))
                     continue

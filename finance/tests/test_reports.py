@@ -149,3 +149,14 @@ def test_a_meta_orders_shipped_tax_counts_before_meta_reports_it(meta_shop, owne
     report.delete()
     again = _build_one(owner, meta_shop.shop)
     assert _csv(owner, meta_shop.shop, again)[0]["tax_captured"] == "2.00"
+
+
+@pytest.mark.parametrize("query", [
+    {"start": "9999-12-01", "end": "9999-12-31"}, {"start": "0001-01-01"}, {"end": "1900-01-01"},
+    {"start": "2026-05-01", "end": "2026-04-01"}, {"start": "not a date"}, {"start": "2020-01-01", "end": "2026-12-01"},
+])
+def test_a_bad_period_on_the_payments_page_shows_its_error_and_the_default_period(owner, shop_a, query):
+    response = owner.get(reverse("finance:index", args=[shop_a.pk]), query)
+    assert response.status_code == 200
+    assert response.context["period"].errors
+    assert (response.context["end"] - response.context["start"]).days <= 366

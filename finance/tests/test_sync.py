@@ -171,3 +171,42 @@ def test_without_the_reports_permission_the_sync_fails_in_the_sellers_words(sell
     assert feed.last_error and feed.api_removed_at is None
     assert FinanceRun.objects.get(shop=seller.shop).status == "failed"
     assert not Transaction.objects.exists()
+
+
+def test_daily_syncs_link_old_sales_to_the_weekly_payout_that_pays_them_later(seller, time_machine):
+    """Meta adds the payout reference a week or more after the sale, outside the few days a
+    daily sync re-reads: the payout's transactions are read by its reference."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from finance.tasks import sync_shop
+
+    start = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    time_machine.move_to(start, tick=False)
+    first = seller.place([("A", 1, "20.00")])
+    first.ship({0: 1})
+    sync_shop(seller.shop.pk)
+    time_machine.move_to(start + timedelta(days=5), tick=False)
+    second = Seller(seller.m, seller.client).place([("B", 1, "30.00")])
+    second.ship({0: 1})
+    sync_shop(seller.shop.pk)
+    time_machine.move_to(start + timedelta(days=16), tick=False)  # a Monday payout of what is 7 days old
+    sync_shop(seller.shop.pk)
+    payouts = list(Payout.objects.filter(shop=seller.shop))
+    assert payouts, "the sandbox's weekly payout ran"
+    for payout in payouts:
+        linked = sum(t.net_minor for t in payout.transactions.all())
+        assert linked == payout.amount_minor, (payout.reference_id, linked, payout.amount_minor)
+    assert FinanceFeed.objects.get(shop=seller.shop).reconciliation["counts"]["payouts"] == 0
+    assert Transaction.objects.filter(shop=seller.shop).count() == 2
+
+
+@pytest.mark.parametrize("when", [1e20, float("nan"), "2026-02-30T00:00:00+00:00", None, [], True])
+def test_a_transaction_meta_wrote_badly_is_skipped_with_its_reason(when):
+    from finance.sync import BadRow, parse_transaction
+
+    row = {"order_id": "1", "transaction_type": "SALE", "transaction_date": when,
+           "net_payment_amount": {"amount": "1.00", "currency": "USD"}}
+    with pytest.raises(BadRow):
+        parse_transaction(row)
