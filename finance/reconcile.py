@@ -14,12 +14,12 @@ Every figure comes from the archive (no call to Meta); the differences are shop 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from finance.models import Payout, Transaction
@@ -88,36 +88,44 @@ def payout_differences(shop, payouts=None) -> list[Difference]:
 
 
 def order_differences(shop, orders=None) -> list[Difference]:
-    """Orders whose transactions do not agree with themselves or with the order."""
+    """Orders whose transactions do not agree with themselves or with the order. The sums are
+    made by the database, per order, and only the orders that differ come back (HAVING): the
+    Payments page asks this of a whole period's orders. `orders`: ids or a subquery of them."""
     from orders.models import Order, Refund
 
     query = Transaction.objects.filter(shop=shop, order__isnull=False)
     if orders is not None:
         query = query.filter(order__in=orders)
-    per_order: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    for row in query.values("order_id", "kind").annotate(gross=Sum("gross_minor"), fee=Sum("fee_minor"),
-                                                         net=Sum("net_minor")):
-        book = per_order[row["order_id"]]
-        book[row["kind"]] += row["gross"]
-        book["fee"] += row["fee"]
-        book["net"] += row["net"]
+    kind = Transaction.Kind
+    refunded = (Refund.objects.filter(order_id=OuterRef("order_id")).exclude(push__state="failed")
+                .values("order_id").annotate(total=Sum("total_minor")).values("total"))
+    books = (query.values("order_id")
+             .annotate(sales=Sum("gross_minor", filter=Q(kind=kind.SALE), default=0),
+                       refunds=Sum("gross_minor", filter=Q(kind=kind.REFUND), default=0),
+                       chargebacks=Sum("gross_minor", filter=Q(kind__in=[kind.CHARGEBACK, kind.CHARGEBACK_REVERSAL]),
+                                       default=0),
+                       other=Sum("gross_minor", filter=Q(kind=kind.OTHER), default=0),
+                       fee=Sum("fee_minor"), net=Sum("net_minor"), total=Max("order__total_minor"),
+                       refunded=Coalesce(Subquery(refunded), 0))
+             .filter(~Q(net=F("sales") + F("refunds") + F("chargebacks") + F("other") - F("fee"))
+                     | ~Q(refunded=-F("refunds")) | Q(sales__gt=F("total")))
+             .order_by())
+    per_order = {row["order_id"]: row for row in books}
     if not per_order:
         return []
-    refunded = dict(Refund.objects.filter(order_id__in=per_order).exclude(push__state="failed")
-                    .values("order_id").annotate(total=Sum("total_minor")).values_list("order_id", "total"))
     out = []
     for order in Order.objects.filter(pk__in=per_order).only("pk", "reference", "currency", "total_minor",
                                                             "meta_order_id", "shop_id"):
         book = per_order[order.pk]
-        sales, refunds = book[Transaction.Kind.SALE], -book[Transaction.Kind.REFUND]
-        chargebacks = -(book[Transaction.Kind.CHARGEBACK] + book[Transaction.Kind.CHARGEBACK_REVERSAL])
-        other = book[Transaction.Kind.OTHER]
-        expected_net = sales - refunds - chargebacks + other - book["fee"]
+        sales, refunds = book["sales"], -book["refunds"]
+        chargebacks = -book["chargebacks"]
+        expected_net = sales - refunds - chargebacks + book["other"] - book["fee"]
+        refunded_here = book["refunded"] or 0
         if expected_net != book["net"]:
             out.append(Difference("order_net", order.reference, order.money(expected_net), order.money(book["net"]),
                                   order=order))
-        if refunds != (refunded.get(order.pk) or 0):
-            out.append(Difference("order_refunds", order.reference, order.money(refunded.get(order.pk) or 0),
+        if refunds != refunded_here:
+            out.append(Difference("order_refunds", order.reference, order.money(refunded_here),
                                   order.money(refunds), order=order))
         if sales > order.total_minor:
             out.append(Difference("order_oversold", order.reference, order.money(order.total_minor),
@@ -149,10 +157,18 @@ def differences(shop) -> list[Difference]:
     return out
 
 
+def day_range(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the current time zone: the same rows as
+    `__date__gte=start, __date__lte=end`, as bounds an index on the date column can use."""
+    return (timezone.make_aware(datetime.combine(start, time.min)),
+            timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)))
+
+
 def summary(shop, start: date, end: date) -> list[PeriodSummary]:
     """One summary per currency for transactions and payouts dated in [start, end]."""
-    tx = Transaction.objects.filter(shop=shop, transaction_date__date__gte=start, transaction_date__date__lte=end)
-    payouts = Payout.objects.filter(shop=shop, payout_date__date__gte=start, payout_date__date__lte=end)
+    lo, hi = day_range(start, end)
+    tx = Transaction.objects.filter(shop=shop, transaction_date__gte=lo, transaction_date__lt=hi)
+    payouts = Payout.objects.filter(shop=shop, payout_date__gte=lo, payout_date__lt=hi)
     by_currency: dict[str, PeriodSummary] = {}
 
     def of(currency: str) -> PeriodSummary:
@@ -173,13 +189,11 @@ def summary(shop, start: date, end: date) -> list[PeriodSummary]:
     for row in payouts.values("currency").annotate(total=Sum("amount_minor"), n=Count("pk")):
         s = of(row["currency"])
         s.paid_out, s.payouts = row["total"], row["n"]
-    period_orders = {t for t in tx.exclude(order__isnull=True).values_list("order_id", flat=True).distinct()}
-    found = payout_differences(shop, payouts) + (order_differences(shop, period_orders) if period_orders else [])
+    period_orders = tx.exclude(order__isnull=True).values("order_id")  # a subquery, not a list of ids
+    found = payout_differences(shop, payouts) + order_differences(shop, period_orders)
     for diff in found:
         of(diff.expected.currency).differences.append(diff)
     return sorted(by_currency.values(), key=lambda s: s.currency)
-
-
 
 
 def _row(diff: Difference) -> dict:

@@ -343,8 +343,12 @@ def link_orders(orders) -> int:
     by_meta = {o.meta_order_id: o.pk for o in orders if getattr(o, "meta_order_id", "")}
     if not by_meta:
         return 0
-    linked = 0
-    for meta_id, pk in by_meta.items():
-        linked += Transaction.objects.filter(meta_order_id=meta_id, order__isnull=True,
-                                             shop_id=orders[0].shop_id).update(order_id=pk)
-    return linked
+    from django.db.models import OuterRef, Subquery
+
+    from orders.models import Order
+
+    # one UPDATE for the batch (not one per order): each transaction takes its order's pk
+    shop_id = orders[0].shop_id
+    return (Transaction.objects.filter(shop_id=shop_id, meta_order_id__in=by_meta, order__isnull=True)
+            .update(order_id=Subquery(Order.objects.filter(shop_id=shop_id, meta_order_id=OuterRef("meta_order_id"))
+                                      .values("pk")[:1])))

@@ -42,14 +42,13 @@ def _months(start: date, end: date) -> list[date]:
 def chart(shop, start: date, end: date, currency: str) -> list[dict]:
     """Per month: payouts, sales and refunds (minor units) and the bars' heights (0-100)."""
     months = _months(start, end)
+    lo, hi = reconcile.day_range(start, end)
     paid = {r["m"].date() if hasattr(r["m"], "date") else r["m"]: r["total"] for r in
-            Payout.objects.filter(shop=shop, currency=currency, payout_date__date__gte=start,
-                                  payout_date__date__lte=end)
+            Payout.objects.filter(shop=shop, currency=currency, payout_date__gte=lo, payout_date__lt=hi)
             .annotate(m=TruncMonth("payout_date")).values("m").annotate(total=Sum("amount_minor"))}
     flows: dict = defaultdict(lambda: {"sales": 0, "refunds": 0})
-    for r in (Transaction.objects.filter(shop=shop, currency=currency, transaction_date__date__gte=start,
-                                         transaction_date__date__lte=end,
-                                         kind__in=[Transaction.Kind.SALE, Transaction.Kind.REFUND])
+    for r in (Transaction.objects.filter(shop=shop, currency=currency, transaction_date__gte=lo,
+                                         transaction_date__lt=hi, kind__in=[Transaction.Kind.SALE, Transaction.Kind.REFUND])
               .annotate(m=TruncMonth("transaction_date")).values("m", "kind").annotate(total=Sum("gross_minor"))):
         m = r["m"].date() if hasattr(r["m"], "date") else r["m"]
         flows[m]["sales" if r["kind"] == Transaction.Kind.SALE else "refunds"] += abs(r["total"])
@@ -71,16 +70,16 @@ def index(request, shop):
     period = PeriodForm(request.GET or None)
     start, end = period.period()
     conn = _connection(shop)
+    lo, hi = reconcile.day_range(start, end)  # an index can use these bounds; `__date` it cannot
     # newest first, explicitly: a GROUP BY query (the annotation) ignores Meta.ordering
-    payouts = list(Payout.objects.filter(shop=shop, payout_date__date__gte=start, payout_date__date__lte=end)
+    payouts = list(Payout.objects.filter(shop=shop, payout_date__gte=lo, payout_date__lt=hi)
                    .annotate(orders=Count("transactions__meta_order_id", distinct=True))
                    .order_by("-payout_date", "-pk")[:MAX_PAYOUTS])
     summaries = reconcile.summary(shop, start, end)
     currency = summaries[0].currency if summaries else shop.currency
     from orders.models import Order
 
-    website = Order.objects.filter(shop=shop, source=Order.Source.WEBSITE, placed_at__date__gte=start,
-                                   placed_at__date__lte=end).aggregate(n=Count("pk"), total=Sum("total_minor"))
+    website = Order.objects.filter(shop=shop, source=Order.Source.WEBSITE, placed_at__gte=lo, placed_at__lt=hi).aggregate(n=Count("pk"), total=Sum("total_minor"))
     return render(request, "finance/index.html", {
         "shop": shop, "feed": feed, "period": period, "start": start, "end": end, "payouts": payouts,
         "chart": (rows := chart(shop, start, end, currency)), "chart_width": len(rows) * 60 + 12, "chart_currency": currency,

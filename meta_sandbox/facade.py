@@ -36,7 +36,7 @@ __all__ = [
     "release_order", "buyer_cancel", "request_return", "meta_refund", "set_orders_removed",
     # finance: payouts, transactions, chargebacks
     "finance", "pay_out_now", "open_chargeback", "resolve_chargeback", "corrupt_payout", "set_payout_status",
-    "seed_finance_demo",
+    "seed_finance_demo", "seed_finance_bulk",
     # the pixel: the buyer's browser and Events Manager
     "fire_browser_event", "received_events", "connect_pixel_to_catalog",
     # ads: the ad account and its spend
@@ -270,6 +270,17 @@ def seed_finance_demo(cms_id: str) -> dict:
     from .actions import finance as actions
 
     return actions.seed_demo_finance(cms_id)
+
+
+def seed_finance_bulk(cms_id: str, *, orders: int, days: int = 365, refund_every: int = 20,
+                      currency: str = "USD") -> dict:
+    """Benchmarks: `orders` minimal orders over `days`, a SALE each, a half REFUND of every
+    `refund_every`-th, and the weekly payouts of them, written in bulk by the ledger's rules
+    (once, on an account with no finance history): `{cms_id, orders: [{id, merchant_order_id,
+    placed_ts, paid_minor, refunded_minor}], transactions, payouts, pending}`."""
+    from .actions import finance as actions
+
+    return actions.seed_finance_bulk(cms_id, orders=orders, days=days, refund_every=refund_every, currency=currency)
 
 
 # --- the demo --------------------------------------------------------------------------------------------

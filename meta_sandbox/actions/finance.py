@@ -200,3 +200,132 @@ def seed_demo_finance(cms_id: str, *, currency: str = "USD", now: datetime | Non
         ledger.open_chargeback(orders[-2], reason="Buyer says the parcel never arrived",
                                now=int((now - timedelta(days=1)).timestamp()))
     return {"cms_id": cms.gid, "seeded": True, **finance_state(cms.gid)}
+
+
+# --- a bulk history, for benchmarks ----------------------------------------------------------------------
+
+BULK_KEY = "finance_bulk"
+BULK_CHUNK = 2000
+#: the latest event after an order is placed: its refund, 1 + 3 days later (and an hour to spare)
+_BULK_LAST_EVENT = 4 * finance.DAY + 3600
+
+
+def _bulk_amount(i: int, currency: str) -> int:
+    """What the buyer paid for order i's one shipment: 4.00 to 93.99 (in USD units), so some
+    shipments pay the flat fee and most the 5 %."""
+    return (400 + (i * 7919) % 9000) * money.offset(currency) // 100
+
+
+def seed_finance_bulk(cms_id: str, *, orders: int, days: int = 365, refund_every: int = 20, currency: str = "USD",
+                      now: datetime | None = None) -> dict:
+    """A year (`days`) of the account's history written in bulk, for benchmarks: `orders` minimal
+    order nodes (placed evenly over the period, each shipped once a day later), a SALE for each
+    (the selling fee of finance.py), a REFUND of half of every `refund_every`-th order three days
+    after its sale (fee back as finance.refund_fee), and Meta's weekly payouts of them as
+    run_schedule would have made them (each the sum of its transactions' net; transactions
+    newer than the hold stay PENDING). No payment or refund nodes: the ledger's later settles
+    see nothing new (the account's `finance_seen_pk` and `finance_last_run` are moved on).
+    Once per account. Returns `{cms_id, orders: [{id, merchant_order_id, placed_ts, paid_minor,
+    refunded_minor}], transactions, payouts, pending}`."""
+    if isinstance(orders, bool) or not isinstance(orders, int) or orders < 1:
+        raise ControlError("orders must be a positive int")
+    code = money.currency_code(currency)
+    cms = merchant(cms_id)
+    if cms.data.get(BULK_KEY) or Node.objects.of_type(ledger.TRANSACTION).filter(parent_id=cms.gid).exists():
+        raise ControlError(f"commerce account {cms.gid} already has a finance history")
+    end = int((now or timezone.now()).timestamp())
+    start = end - days * finance.DAY
+    # placed from `days` ago to a little more than a refund's delay ago: every event is in the past
+    step = (days * finance.DAY - _BULK_LAST_EVENT) / orders
+    hold = finance.HOLD_DAYS * finance.DAY
+    out_orders: list[dict] = []
+    with transaction.atomic():
+        cms = ledger.locked_cms(cms.gid) or cms
+        # the orders: minimal nodes with what a transaction's fields read (created, merchant
+        # order id, tax rate, address)
+        for first in range(0, orders, BULK_CHUNK):
+            batch = []
+            for i in range(first, min(orders, first + BULK_CHUNK)):
+                placed = int(start + i * step)
+                batch.append(Node(type=ORDER, business_id=cms.business_id, parent_id=cms.gid,
+                                  created=datetime.fromtimestamp(placed, tz=UTC),
+                                  data={"state": "COMPLETED", "channel": "instagram", "currency": code,
+                                        "created": _ts_text(placed), "merchant_order_id": f"BULK-{i + 1:07d}",
+                                        "tax_rate": "8.25", "items": [],
+                                        "address": {"state": "TX", "postal_code": f"{78700 + i % 100}",
+                                                    "country": "US"}}))
+            for i, node in enumerate(Node.objects.bulk_create(batch), start=first):
+                paid = _bulk_amount(i, code)
+                refunded = paid // 2 if refund_every and (i + 1) % refund_every == 0 else 0
+                out_orders.append({"id": node.gid, "merchant_order_id": node.data["merchant_order_id"],
+                                   "placed_ts": int(node.created.timestamp()), "paid_minor": paid,
+                                   "refunded_minor": refunded})
+        # the transactions, in event order: (ts, kind, order, amount, fee)
+        events = []
+        for o in out_orders:
+            paid = o["paid_minor"]
+            fee = finance.selling_fee(paid, code)
+            sale_ts = o["placed_ts"] + finance.DAY
+            events.append((sale_ts, finance.SALE, o["id"], paid, fee))
+            if o["refunded_minor"]:
+                back = o["refunded_minor"]
+                fee_back = finance.refund_fee(fees=fee, paid=paid, refunded_before=0, refund=back, fees_back_before=0)
+                events.append((sale_ts + 3 * finance.DAY, finance.REFUND, o["id"], -back, -fee_back))
+        events.sort(key=lambda e: e[0])
+        # the weekly runs (finance.run_times): each pays what is at least HOLD_DAYS old, when positive
+        last_run = cms.data.get(ledger.RUN_KEY)
+        runs = finance.run_times(last_run, end, events[0][0] + hold)
+        reference_base = Node.objects.filter(type=ledger.PAYOUT).order_by("-pk").values_list("pk", flat=True).first() or 0
+        paid_by: list[tuple[str, str] | None] = [None] * len(events)
+        payouts: list[Node] = []
+        waiting = 0  # events[waiting:] are not paid out yet
+        carried: list[int] = []  # indexes of due events carried forward (their total was not positive)
+        for run in runs:
+            due = list(carried)
+            while waiting < len(events) and events[waiting][0] <= run - hold:
+                due.append(waiting)
+                waiting += 1
+            total = sum(events[k][3] - events[k][4] for k in due)
+            if not due or total <= 0:
+                carried = due
+                last_run = run
+                continue
+            n = reference_base + len(payouts) + 1
+            ref, transfer = f"FBMP{n:09d}", f"{7_100_000_000_000 + n}"
+            for k in due:
+                paid_by[k] = (ref, transfer)
+            payouts.append(Node(type=ledger.PAYOUT, business_id=cms.business_id, parent_id=cms.gid, key=ref,
+                                created=datetime.fromtimestamp(run, tz=UTC),
+                                data={"currency": code, "amount": total, "ts": run,
+                                      "status": finance.payout_status(run, end), "payout_reference_id": ref,
+                                      "transfer_id": transfer, "transactions": [], "corrupted": 0}))
+            carried = []
+            last_run = run
+        for first in range(0, len(events), BULK_CHUNK):
+            batch = []
+            for k in range(first, min(len(events), first + BULK_CHUNK)):
+                ts, kind, order_gid, amount, fee = events[k]
+                ref, transfer = paid_by[k] or ("", "")
+                batch.append(Node(type=ledger.TRANSACTION, business_id=cms.business_id, parent_id=cms.gid,
+                                  key=f"{order_gid}:{kind}", created=datetime.fromtimestamp(ts, tz=UTC),
+                                  data={"kind": kind, "order_id": order_gid, "source_id": order_gid,
+                                        "currency": code, "amount": amount, "fee": fee, "net": amount - fee,
+                                        "ts": ts, "status": finance.PAID_OUT if ref else finance.PENDING,
+                                        "payout_reference_id": ref, "transfer_id": transfer}))
+            made = Node.objects.bulk_create(batch)
+            for k, node in enumerate(made, start=first):
+                if paid_by[k]:
+                    paid_by[k] = (*paid_by[k], node.gid)
+        by_ref: dict[str, list[str]] = {}
+        for entry in paid_by:
+            if entry:
+                by_ref.setdefault(entry[0], []).append(entry[2])
+        for payout in payouts:
+            payout.data["transactions"] = by_ref[payout.key]
+        Node.objects.bulk_create(payouts, batch_size=BULK_CHUNK)
+        cms.data[BULK_KEY] = True
+        if last_run is not None:
+            cms.data[ledger.RUN_KEY] = last_run
+        cms.save(update_fields=["data", "updated"])
+    return {"cms_id": cms.gid, "orders": out_orders, "transactions": len(events), "payouts": len(payouts),
+            "pending": sum(1 for entry in paid_by if not entry)}
