@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ def missing_after() -> timedelta:
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str  # "payout", "order_refunds", "order_oversold", "order_missing"
+    kind: str  # "payout", "order_net", "order_refunds", "order_oversold", "order_undersold", "order_missing"
     label: str
     expected: Money
     actual: Money
@@ -91,24 +91,30 @@ def order_differences(shop, orders=None) -> list[Difference]:
     """Orders whose transactions do not agree with themselves or with the order. The sums are
     made by the database, per order, and only the orders that differ come back (HAVING): the
     Payments page asks this of a whole period's orders. `orders`: ids or a subquery of them."""
-    from orders.models import Order, Refund
+    from orders.models import Cancellation, Order, Refund, SyncState
 
     query = Transaction.objects.filter(shop=shop, order__isnull=False)
     if orders is not None:
         query = query.filter(order__in=orders)
     kind = Transaction.Kind
-    refunded = (Refund.objects.filter(order_id=OuterRef("order_id")).exclude(push__state="failed")
-                .values("order_id").annotate(total=Sum("total_minor")).values("total"))
+    # What the order's refunds gave back to the buyer, once Meta accepted them (a Meta-funded
+    # offer's part goes back to Meta, not through the seller's transactions).
+    refunded = (Refund.objects.filter(order_id=OuterRef("order_id"))
+                .filter(Q(push__isnull=True) | Q(push__state=SyncState.SYNCED))
+                .values("order_id").annotate(total=Sum(F("total_minor") - F("meta_part_minor"))).values("total"))
+    cancelled = Cancellation.objects.filter(order_id=OuterRef("order_id"))
     books = (query.values("order_id")
              .annotate(sales=Sum("gross_minor", filter=Q(kind=kind.SALE), default=0),
                        refunds=Sum("gross_minor", filter=Q(kind=kind.REFUND), default=0),
                        chargebacks=Sum("gross_minor", filter=Q(kind__in=[kind.CHARGEBACK, kind.CHARGEBACK_REVERSAL]),
                                        default=0),
                        other=Sum("gross_minor", filter=Q(kind=kind.OTHER), default=0),
-                       fee=Sum("fee_minor"), net=Sum("net_minor"), total=Max("order__total_minor"),
-                       refunded=Coalesce(Subquery(refunded), 0))
+                       fee=Sum("fee_minor"), net=Sum("net_minor"), total=Max(Coalesce("order__buyer_paid_minor", "order__total_minor")),
+                       refunded=Coalesce(Subquery(refunded), 0), to_ship=Max("order__units_to_ship"),
+                       cancelled=Exists(cancelled))
              .filter(~Q(net=F("sales") + F("refunds") + F("chargebacks") + F("other") - F("fee"))
-                     | ~Q(refunded=-F("refunds")) | Q(sales__gt=F("total")))
+                     | ~Q(refunded=-F("refunds")) | Q(sales__gt=F("total"))
+                     | (Q(to_ship=0, cancelled=False) & ~Q(sales=F("total"))))
              .order_by())
     per_order = {row["order_id"]: row for row in books}
     if not per_order:
@@ -127,9 +133,15 @@ def order_differences(shop, orders=None) -> list[Difference]:
         if refunds != refunded_here:
             out.append(Difference("order_refunds", order.reference, order.money(refunded_here),
                                   order.money(refunds), order=order))
-        if sales > order.total_minor:
-            out.append(Difference("order_oversold", order.reference, order.money(order.total_minor),
-                                  order.money(sales), order=order))
+        # what the buyer paid (Meta pays a Meta-funded offer's part to the seller apart)
+        paid = book["total"]
+        if sales > paid:
+            out.append(Difference("order_oversold", order.reference, order.money(paid), order.money(sales),
+                                  order=order))
+        elif not book["to_ship"] and not book["cancelled"] and sales != paid:
+            # every unit shipped, none cancelled: Meta's sales are what the buyer paid, all of it
+            out.append(Difference("order_undersold", order.reference, order.money(paid), order.money(sales),
+                                  order=order))
     return out
 
 

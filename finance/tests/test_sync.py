@@ -35,14 +35,17 @@ CASES = [
     ("USD", [("A", 3, "10.00"), ("B", 1, "4.99")], "1.00", {0: 2, 1: 1}, "3.00"),
     ("JPY", [("A", 3, "1000")], "100", {0: 3}, "500"),
     ("KWD", [("A", 7, "1.000")], "0.500", {0: 3}, "0.250"),
+    # every unit shipped (the sales must then be all the buyer paid)
+    ("USD", [("A", 2, "19.99"), ("B", 3, "2.50")], "3.00", {0: 2, 1: 3}, "5.00"),
 ]
 
 
-@pytest.mark.parametrize("currency, items, off, ship, refund", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("currency, items, off, ship, refund", CASES, ids=["USD", "JPY", "KWD", "USD-all-shipped"])
 def test_shipped_and_refunded_orders_tie_out_to_the_minor_unit(seller, currency, items, off, ship, refund):
     from meta_sandbox import facade
 
-    s = seller.place(items, currency=currency, discounts=[{"type": "order", "amount_off": off}], tax_rate="10")
+    s = seller.place(items, currency=currency, discounts=[{"type": "order", "amount_off": off}], tax_rate="10",
+                     shipping={"name": "Standard", "reference_id": "std", "price": "4.00" if currency == "USD" else "0"})
     s.ship(ship)
     s.refund(amounts={0: refund})
     cms = seller.m.cms
@@ -210,3 +213,30 @@ def test_a_transaction_meta_wrote_badly_is_skipped_with_its_reason(when):
            "net_payment_amount": {"amount": "1.00", "currency": "USD"}}
     with pytest.raises(BadRow):
         parse_transaction(row)
+
+
+def test_a_meta_funded_offer_refunded_ties_out_and_a_short_sale_is_a_difference(seller):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 2, "10.00")], discounts=[{"type": "order", "percent_off": "10", "sponsor": "facebook"}])
+    s.ship({0: 2})
+    s.refund(amounts={0: "5.00"})
+    facade.pay_out_now(seller.m.cms)
+    check_now(seller)
+    refund = s.order.refunds.get()
+    assert refund.meta_part_minor > 0  # part of it goes back to Meta, not through the seller
+    feed = FinanceFeed.objects.get(shop=seller.shop)
+    assert feed.reconciliation["counts"]["orders"] == 0, feed.reconciliation["orders"]
+
+
+def test_the_sales_of_a_fully_shipped_order_must_be_all_the_buyer_paid(seller):
+    from finance.reconcile import order_differences
+
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    check_now(seller)
+    assert order_differences(seller.shop) == []
+    sale = Transaction.objects.get(shop=seller.shop, kind="SALE")
+    Transaction.objects.filter(pk=sale.pk).update(gross_minor=sale.gross_minor - 1, net_minor=sale.net_minor - 1)
+    (diff,) = order_differences(seller.shop)
+    assert diff.kind == "order_undersold" and diff.delta.minor == -1
