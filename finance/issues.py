@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -14,6 +15,7 @@ from finance.disputes import NEAR_DEADLINE
 from finance.models import FinanceFeed
 from kernel.issues import IssueCard
 from kernel.money import Money, format_money
+from orders.models import OrderFeed
 
 
 def _money(row: dict, key: str) -> str:
@@ -35,15 +37,17 @@ def finance_issue_cards(shop) -> list[IssueCard]:
     cards: list[IssueCard] = []
     for dispute in found.get("disputes") or []:
         deadline = datetime.fromisoformat(dispute["deadline"]) if dispute.get("deadline") else None
-        if deadline is None or deadline - timezone.now() > NEAR_DEADLINE:
+        # near its deadline, and for a few days past it (then it is the card issuer's call; a card
+        # must not stay for good when no later sync comes to clear it)
+        if deadline is None or deadline - timezone.now() > NEAR_DEADLINE or timezone.now() - deadline > NEAR_DEADLINE:
             continue
         overdue = deadline < timezone.now()
         cards.append(IssueCard(
             kind="finance.dispute_deadline", severity="must_fix", group="payments",
             title=(_("A chargeback of %(amount)s on order %(order)s passed its response deadline") if overdue else
                    _("Respond to the chargeback of %(amount)s on order %(order)s by %(deadline)s")) % {
-                "amount": _money(dispute, "amount"), "order": dispute["meta_order_id"],
-                "deadline": deadline.strftime("%Y-%m-%d %H:%M UTC")},
+                "amount": _money(dispute, "amount"), "order": dispute.get("reference") or dispute["meta_order_id"],
+                "deadline": date_format(timezone.localtime(deadline), "SHORT_DATETIME_FORMAT")},
             explanation=_("Meta gives you ten days from the chargeback to send the card issuer your evidence "
                           "(tracking and proof of delivery, the invoice, your messages with the buyer). Without "
                           "it the buyer keeps the money."),
@@ -71,7 +75,8 @@ def finance_issue_cards(shop) -> list[IssueCard]:
                            counts["orders"]) % {"n": counts["orders"]},
             explanation=_("What Meta's transactions sold, refunded or charged in fees for these orders differs "
                           "from what the orders record. Check the order in Commerce Manager."),
-            cta_label=_("See the reconciliation"), cta_url=page + "#reconciliation", checked_at=feed.reconciled_at,
+            cta_label=_("Open in Commerce Manager"), cta_url=links.commerce_manager(cms) if cms else page,
+            cta_external=bool(cms), checked_at=feed.reconciled_at,
             samples=[(_("Order %(ref)s: %(actual)s at Meta, %(expected)s here") % {
                 "ref": r["label"], "actual": _money(r, "actual"), "expected": _money(r, "expected")},
                 reverse("orders:detail", args=[shop.pk, r["order"]])) for r in rows[:5] if r.get("order")]))
@@ -87,7 +92,20 @@ def finance_issue_cards(shop) -> list[IssueCard]:
             cta_label=_("Open in Commerce Manager"), cta_url=links.commerce_manager(cms) if cms else page,
             cta_external=bool(cms), checked_at=feed.reconciled_at,
             samples=[(r["label"], reverse("orders:detail", args=[shop.pk, r["order"]])) for r in rows[:5]]))
-    if feed.api_removed_at:
+    if counts.get("failed"):
+        cards.append(IssueCard(
+            kind="finance.payout_failed", severity="must_fix", group="payments", count=counts["failed"],
+            title=ngettext("%(n)d payout from Meta failed", "%(n)d payouts from Meta failed", counts["failed"]) % {
+                "n": counts["failed"]},
+            explanation=_("Meta could not transfer the money, usually because the bank account in the commerce "
+                          "account's payout settings is wrong or closed. Check it in Commerce Manager; Meta "
+                          "tries again once it is fixed."),
+            cta_label=_("Check the payout settings"), cta_url=links.shop_settings(cms) if cms else page,
+            cta_external=bool(cms), checked_at=feed.reconciled_at,
+            samples=[(r["label"], reverse("finance:payout", args=[shop.pk, r["payout"]]))
+                     for r in (found.get("failed") or [])[:5]]))
+    orders_removed = OrderFeed.objects.filter(shop=shop, api_removed_at__isnull=False).exists()
+    if feed.api_removed_at and not orders_removed:  # one notice: the order API's says it already
         cards.append(IssueCard(
             kind="finance.api_removed", severity="opportunity", group="payments",
             title=_("Meta no longer gives payouts and transactions"),

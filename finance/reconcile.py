@@ -221,14 +221,17 @@ def store(shop) -> dict:
     from finance.models import FinanceFeed
 
     found = differences(shop)
+    failed = list(Payout.objects.filter(shop=shop, status__iexact="FAILED").only("pk", "reference_id"))
     result = {
         "payouts": [_row(d) for d in found if d.kind == "payout"][:100],
         "orders": [_row(d) for d in found if d.kind.startswith("order_") and d.kind != "order_missing"][:100],
         "missing": [_row(d) for d in found if d.kind == "order_missing"][:100],
-        "counts": {"payouts": sum(d.kind == "payout" for d in found),
+        "failed": [{"label": p.reference_id, "payout": p.pk} for p in failed][:100],
+        "counts": {"failed": len(failed), "payouts": sum(d.kind == "payout" for d in found),
                    "orders": sum(d.kind.startswith("order_") and d.kind != "order_missing" for d in found),
                    "missing": sum(d.kind == "order_missing" for d in found)},
         "disputes": [{"meta_order_id": d.meta_order_id, "order": d.order.pk if d.order else None,
+                      "reference": d.order.reference if d.order else "",
                       "currency": d.amount.currency, "amount": d.amount.minor,
                       "deadline": d.deadline.isoformat() if d.deadline else None}
                      for d in disputes(shop) if d.is_open][:100],

@@ -35,11 +35,18 @@ def sync_all_shops() -> int:
 
 @task
 def build_report(report_id: int) -> dict:
+    # One worker builds a report: it claims the queued row (a retry of a build that died long
+    # ago may take it over); any other run leaves it alone.
+    from datetime import timedelta
+
     from finance.reports import build
 
+    claimed = Report.objects.filter(pk=report_id, state=Report.State.QUEUED).update(state=Report.State.RUNNING)
+    stale = Report.objects.filter(pk=report_id, state=Report.State.RUNNING,
+                                  created_at__lt=timezone.now() - timedelta(minutes=15)).exists()
+    if not claimed and not stale:
+        return {"state": "skipped"}
     report = Report.objects.select_related("shop").get(pk=report_id)
-    if report.state == Report.State.DONE:
-        return {"state": report.state}
     try:
         build(report)
     except Exception as exc:  # recorded on the report for the seller, then raised for the worker's log

@@ -31,6 +31,16 @@ def _connection(shop):
     return MetaConnection.objects.filter(shop=shop).first()
 
 
+def _cm(conn) -> dict:
+    """Commerce Manager's finance pages for the shop's commerce account (shops.links)."""
+    from shops import links
+
+    cms = conn.commerce_merchant_settings_id if conn else ""
+    if not cms:
+        return {}
+    return {"settings": links.shop_settings(cms), "payouts": links.payouts(cms), "disputes": links.disputes(cms)}
+
+
 def _months(start: date, end: date) -> list[date]:
     out, month = [], start.replace(day=1)
     while month <= end:
@@ -88,7 +98,7 @@ def index(request, shop):
         "last_run": FinanceRun.objects.filter(shop=shop).first(),
         "report_form": ReportForm(initial={"start": default_period()[0], "end": default_period()[1]}),
         "reports": Report.objects.filter(shop=shop).defer("content")[:10],
-        "payouts_ready": conn.payouts_ready if conn else None,
+        "payouts_ready": conn.payouts_ready if conn else None, "cm": _cm(conn),
     })
 
 
@@ -104,7 +114,7 @@ def payout(request, shop, payout_id: int):
         "shop": shop, "payout": row, "page": page, "count": totals["n"],
         "gross": Money(totals["gross"] or 0, row.currency), "fee": Money(totals["fee"] or 0, row.currency),
         "net": Money(net, row.currency), "tied_out": net == row.amount_minor,
-        "difference": Money(row.amount_minor - net, row.currency), "conn": _connection(shop),
+        "difference": Money(row.amount_minor - net, row.currency), "cm": _cm(_connection(shop)),
     })
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kernel.issues import SEVERITY_ORDER, issue_cards
-from shops import services
+from shops import links, services
 from shops.forms import ChangeRoleForm, InviteMemberForm, MembershipActionForm, ShopProfileForm
 from shops.models import Membership, MetaConnection
 from shops.tenancy import get_for_shop, shop_view
@@ -98,7 +98,9 @@ def settings_view(request, shop):
     highlight = request.GET.get("field", "")
     return render(request, "shops/settings.html", {
         "shop": shop, "form": form, "highlight": highlight if highlight in form.fields else "",
-        "connection": MetaConnection.objects.filter(shop=shop).first(),
+        "connection": (conn := MetaConnection.objects.filter(shop=shop).first()),
+        "cm_settings": links.shop_settings(conn.commerce_merchant_settings_id)
+        if conn and conn.commerce_merchant_settings_id else "",
     })
 
 

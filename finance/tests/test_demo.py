@@ -28,7 +28,7 @@ def test_the_demo_shows_payouts_that_tie_out_but_one_and_one_open_dispute(sandbo
     assert payouts.count() >= 8
     (wrong,) = payout_differences(shop)
     assert wrong.delta.minor == demo.CORRUPT_DELTA and wrong.payout.reference_id in out.getvalue()
-    assert FinanceFeed.objects.get(shop=shop).reconciliation["counts"] == {"payouts": 1, "orders": 0, "missing": 0}
+    assert FinanceFeed.objects.get(shop=shop).reconciliation["counts"] == {"failed": 0, "payouts": 1, "orders": 0, "missing": 0}
     cards = {c.kind for c in issue_cards(shop)}
     assert "finance.payout_mismatch" in cards
 

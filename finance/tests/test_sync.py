@@ -67,7 +67,7 @@ def test_shipped_and_refunded_orders_tie_out_to_the_minor_unit(seller, currency,
     payout = Payout.objects.get(shop=seller.shop)
     assert payout.amount_minor == sum(t.net_minor for t in txns) and {t.payout_id for t in txns} == {payout.pk}
     feed = FinanceFeed.objects.get(shop=seller.shop)
-    assert feed.reconciliation["counts"] == {"payouts": 0, "orders": 0, "missing": 0}
+    assert feed.reconciliation["counts"] == {"failed": 0, "payouts": 0, "orders": 0, "missing": 0}
     page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
     assert f'id="tied-out-{currency}"' in page and payout.reference_id in page
     detail = seller.client.get(reverse("finance:payout", args=[seller.shop.pk, payout.pk])).content.decode()
@@ -240,3 +240,15 @@ def test_the_sales_of_a_fully_shipped_order_must_be_all_the_buyer_paid(seller):
     Transaction.objects.filter(pk=sale.pk).update(gross_minor=sale.gross_minor - 1, net_minor=sale.net_minor - 1)
     (diff,) = order_differences(seller.shop)
     assert diff.kind == "order_undersold" and diff.delta.minor == -1
+
+
+def test_a_failed_payout_is_a_must_fix_issue_with_the_payout_settings(seller):
+    from meta_sandbox import facade
+
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    reference = facade.pay_out_now(seller.m.cms)["payouts"][0]["payout_reference_id"]
+    facade.set_payout_status(reference, "FAILED")
+    check_now(seller)
+    card = {c.kind: c for c in issue_cards(seller.shop)}["finance.payout_failed"]
+    assert card.severity == "must_fix" and card.cta_external and card.samples[0][0] == reference
