@@ -126,7 +126,9 @@ def test_the_list_needs_the_same_few_queries_for_5_or_50_products(owner, shop_a,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = owner.get(url)
     assert len(response.context["page"].products) == 50
-    assert len(few.captured_queries) <= 15
+    # 16: each app's issue provider reads one row for the navigation badge (finance added one);
+    # the badge from one stored count is issue 16's work.
+    assert len(few.captured_queries) <= 16
 
 
 def test_the_list_query_is_served_by_the_live_index(shop_a):
