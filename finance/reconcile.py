@@ -38,6 +38,18 @@ class Difference:
     actual: Money
     payout: Payout | None = None
     order: object | None = None
+    #: when it happened (the payout's date, the order's placing), for the period it belongs to
+    when: datetime | None = None
+    payout_pk: int | None = None
+    order_pk: int | None = None
+
+    def __post_init__(self):
+        if self.payout is not None:
+            object.__setattr__(self, "payout_pk", self.payout.pk)
+            object.__setattr__(self, "when", self.when or self.payout.payout_date)
+        if self.order is not None:
+            object.__setattr__(self, "order_pk", self.order.pk)
+            object.__setattr__(self, "when", self.when or getattr(self.order, "placed_at", None))
 
     @property
     def delta(self) -> Money:
@@ -121,7 +133,7 @@ def order_differences(shop, orders=None) -> list[Difference]:
         return []
     out = []
     for order in Order.objects.filter(pk__in=per_order).only("pk", "reference", "currency", "total_minor",
-                                                            "meta_order_id", "shop_id"):
+                                                            "meta_order_id", "shop_id", "placed_at"):
         book = per_order[order.pk]
         sales, refunds = book["sales"], -book["refunds"]
         chargebacks = -book["chargebacks"]
@@ -176,8 +188,17 @@ def day_range(start: date, end: date) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)))
 
 
-def summary(shop, start: date, end: date) -> list[PeriodSummary]:
-    """One summary per currency for transactions and payouts dated in [start, end]."""
+def _stored(rows: list[dict]) -> list[Difference]:
+    return [Difference(r["kind"], r["label"], Money(r["expected"], r["currency"]), Money(r["actual"], r["currency"]),
+                       when=datetime.fromisoformat(r["when"]) if r.get("when") else None,
+                       payout_pk=r.get("payout"), order_pk=r.get("order")) for r in rows]
+
+
+def summary(shop, start: date, end: date, stored: dict | None = None) -> list[PeriodSummary]:
+    """One summary per currency for transactions and payouts dated in [start, end]. With
+    `stored` (the feed's `reconciliation`, what the last sync found), the differences are the
+    stored ones of the period, so a page costs a few sums, not a reconciliation; without it they
+    are computed now."""
     lo, hi = day_range(start, end)
     tx = Transaction.objects.filter(shop=shop, transaction_date__gte=lo, transaction_date__lt=hi)
     payouts = Payout.objects.filter(shop=shop, payout_date__gte=lo, payout_date__lt=hi)
@@ -201,8 +222,12 @@ def summary(shop, start: date, end: date) -> list[PeriodSummary]:
     for row in payouts.values("currency").annotate(total=Sum("amount_minor"), n=Count("pk")):
         s = of(row["currency"])
         s.paid_out, s.payouts = row["total"], row["n"]
-    period_orders = tx.exclude(order__isnull=True).values("order_id")  # a subquery, not a list of ids
-    found = payout_differences(shop, payouts) + order_differences(shop, period_orders)
+    if stored is not None:
+        found = [d for d in _stored((stored.get("payouts") or []) + (stored.get("orders") or []))
+                 if d.when is None or lo <= d.when < hi]
+    else:
+        period_orders = tx.exclude(order__isnull=True).values("order_id")  # a subquery, not a list of ids
+        found = payout_differences(shop, payouts) + order_differences(shop, period_orders)
     for diff in found:
         of(diff.expected.currency).differences.append(diff)
     return sorted(by_currency.values(), key=lambda s: s.currency)
@@ -211,7 +236,7 @@ def summary(shop, start: date, end: date) -> list[PeriodSummary]:
 def _row(diff: Difference) -> dict:
     return {"kind": diff.kind, "label": diff.label, "currency": diff.expected.currency,
             "expected": diff.expected.minor, "actual": diff.actual.minor,
-            "payout": diff.payout.pk if diff.payout else None, "order": diff.order.pk if diff.order else None}
+            "payout": diff.payout_pk, "order": diff.order_pk, "when": diff.when.isoformat() if diff.when else None}
 
 
 def store(shop) -> dict:

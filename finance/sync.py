@@ -226,8 +226,6 @@ class Syncer:
         self.window: tuple[int | None, int | None] = (None, None)
         #: which of identical transactions a row is, over the whole run (not per page)
         self.occurrences: Counter = Counter()
-        #: payouts new or changed in this run: their transactions are read by reference too
-        self.touched_payouts: set[str] = set()
         if client is None:
             from shops.graph import client_for_shop
 
@@ -249,14 +247,16 @@ class Syncer:
 
     def _payouts_transactions(self) -> None:
         """Meta adds a transaction's payout reference a week or more after the sale, when the
-        sale is older than the window a daily sync re-reads: so each payout new or changed in
-        this run, and each payout that does not yet equal the transactions linked to it, has its
-        transactions read by reference (`payout_reference_id`, META_API §6)."""
+        sale is older than the window a daily sync re-reads: so each payout that does not equal
+        the transactions linked to it has its transactions read by reference
+        (`payout_reference_id`, META_API §6)."""
         from django.db.models import Sum
 
         short = (Payout.objects.filter(shop=self.shop).annotate(linked=Sum("transactions__net_minor"))
                  .values_list("reference_id", "amount_minor", "linked"))
-        refs = set(self.touched_payouts) | {ref for ref, amount, linked in short if (linked or 0) != amount}
+        # only those that do not tie out after the windows were read (a payout whose transactions
+        # all came in a window needs no second read)
+        refs = {ref for ref, amount, linked in short if (linked or 0) != amount}
         for ref in sorted(refs)[:int(setting("FINANCE_PAYOUT_REREADS", 200))]:
             self.occurrences = Counter()
             self._transactions({"payout_reference_id": ref})
@@ -278,13 +278,8 @@ class Syncer:
                 except BadRow as bad:
                     self.error(f"payout skipped: {bad}")
             with transaction.atomic():
-                known = {p.reference_id: p for p in Payout.objects.filter(
-                    shop=self.shop, reference_id__in=[v["reference_id"] for v, _row in parsed])}
                 for values, row in parsed:
                     ref = values.pop("reference_id")
-                    before = known.get(ref)
-                    if before is None or any(getattr(before, k) != v for k, v in values.items()):
-                        self.touched_payouts.add(ref)
                     payout, created = Payout.objects.update_or_create(
                         shop=self.shop, reference_id=ref, defaults={**values, "raw": row})
                     self.counts["payouts_new" if created else "payouts_seen"] += 1

@@ -85,7 +85,7 @@ def index(request, shop):
     payouts = list(Payout.objects.filter(shop=shop, payout_date__gte=lo, payout_date__lt=hi)
                    .annotate(orders=Count("transactions__meta_order_id", distinct=True))
                    .order_by("-payout_date", "-pk")[:MAX_PAYOUTS])
-    summaries = reconcile.summary(shop, start, end)
+    summaries = reconcile.summary(shop, start, end, stored=feed.reconciliation if feed.pk else None)
     currency = summaries[0].currency if summaries else shop.currency
     from orders.models import Order
 
