@@ -24,6 +24,8 @@ class FinanceFeed(models.Model):
     #: the oldest time the archive reaches back to (unix seconds), after "archive everything"
     archived_from = models.BigIntegerField(null=True, blank=True)
     archive_requested_at = models.DateTimeField(null=True, blank=True)
+    #: where an archive that ran out of time goes on from (unix seconds)
+    archive_cursor = models.BigIntegerField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

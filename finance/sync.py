@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -138,6 +139,7 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
     """One sync of a shop's finance (see the module docstring). Returns its counts."""
     from shops.models import MetaConnection
 
+    continue_with = None
     with run_job(SYNC_JOB, shop_id, task_id=task_id) as job:
         conn = MetaConnection.objects.select_related("shop").filter(shop_id=shop_id).first()
         if conn is None or not conn.has_token or not conn.commerce_merchant_settings_id:
@@ -154,26 +156,36 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
         syncer = Syncer(conn, run, client)
         try:
             if archive:
-                start = now - timedelta(days=archive_days())
-                syncer.pull(start, now, payouts_from=start)
-                FinanceFeed.objects.filter(pk=feed.pk).update(archived_at=timezone.now(),
-                                                              archived_from=int(start.timestamp()),
-                                                              archive_requested_at=None)
+                # an archive run that ran out of time goes on from where it got to
+                begin = now - timedelta(days=archive_days())
+                start = datetime.fromtimestamp(feed.archive_cursor, tz=UTC) if feed.archive_cursor else begin
+                payouts_from = start
             else:
                 start = _since(feed.transactions_watermark, now)
                 payouts_from = _since(feed.payouts_watermark, now)
-                syncer.pull(start, now, payouts_from=payouts_from)
+            finished = syncer.pull(start, now, payouts_from=payouts_from)
             run.status = FinanceRun.Status.OK
-            from finance.reconcile import store
+            # The watermark is where this read got to (not the newest row: a quiet shop would
+            # re-read a growing window), never past the real now.
+            read_to = int(min(syncer.read_to or now, timezone.now()).timestamp())
+            if archive:
+                FinanceFeed.objects.filter(pk=feed.pk).update(
+                    archive_cursor=None if finished else read_to,
+                    **({"archived_at": timezone.now(), "archived_from": int(begin.timestamp()),
+                        "archive_requested_at": None} if finished else {}))
+            else:
+                FinanceFeed.objects.filter(pk=feed.pk).update(
+                    transactions_watermark=_newest(feed.transactions_watermark, read_to),
+                    payouts_watermark=_newest(feed.payouts_watermark, read_to))
+            if finished:
+                from finance.reconcile import store
 
-            syncer.counts.update({f"differences_{k}": v for k, v in store(conn.shop).items()})
-            # The watermark is where this read ended (not the newest row: a quiet shop would re-read a
-            # growing window), never past the real now.
-            read_to = int(min(now, timezone.now()).timestamp())
-            FinanceFeed.objects.filter(pk=feed.pk).update(
-                last_success_at=timezone.now(), last_error="",
-                transactions_watermark=_newest(feed.transactions_watermark, read_to),
-                payouts_watermark=_newest(feed.payouts_watermark, read_to))
+                syncer.counts.update({f"differences_{k}": v for k, v in store(conn.shop).items()})
+                FinanceFeed.objects.filter(pk=feed.pk).update(last_success_at=timezone.now(), last_error="")
+            else:
+                # out of time (a task is killed after Q_CLUSTER["timeout"]): the next run goes on
+                continue_with = {"archive": archive}
+                syncer.counts["continued"] = 1
         except Deprecated as exc:
             run.status = FinanceRun.Status.REMOVED
             run.errors.append(str(exc)[:500])
@@ -196,7 +208,16 @@ def sync_shop(shop_id: int, *, task_id: str = "", archive: bool = False, client=
             run.save(update_fields=["status", "counts", "errors", "finished_at", "window_start", "window_end"])
             FinanceFeed.objects.filter(pk=feed.pk).update(last_sync_at=timezone.now(), sync_requested_at=None)
         job.counts = {**run.counts, "status": run.status}
+    if continue_with is not None:  # after the lease is given back
+        from django_q.tasks import async_task
+
+        async_task("finance.tasks.sync_shop", shop_id, continue_with["archive"], group="finance.sync")
     return job.counts
+
+
+def budget_seconds() -> float:
+    """How long one run may read before it hands on to the next (below the task timeout)."""
+    return float(setting("FINANCE_SYNC_BUDGET_SECONDS", 180))
 
 
 def _newest(*stamps: int | None) -> int | None:
@@ -224,6 +245,7 @@ class Syncer:
         self.run = run
         self.counts: Counter = Counter()
         self.window: tuple[int | None, int | None] = (None, None)
+        self.read_to: datetime | None = None
         #: which of identical transactions a row is, over the whole run (not per page)
         self.occurrences: Counter = Counter()
         if client is None:
@@ -237,13 +259,21 @@ class Syncer:
             self.run.errors.append(message[:500])
         self.counts["bad_rows"] += 1
 
-    def pull(self, start: datetime, end: datetime, *, payouts_from: datetime) -> None:
-        self.window = (int(min(start, payouts_from).timestamp()), int(end.timestamp()))
-        for a, b in _windows(payouts_from, end):
-            self._payouts(a, b)
+    def pull(self, start: datetime, end: datetime, *, payouts_from: datetime) -> bool:
+        """Read payouts and transactions window by window, oldest first. Returns False when the
+        time budget ran out before `end` (`read_to` says how far it got), True when done."""
+        start = min(start, payouts_from)
+        self.window = (int(start.timestamp()), int(end.timestamp()))
+        deadline = time.monotonic() + budget_seconds()
         for a, b in _windows(start, end):
+            self._payouts(a, b)
             self._transactions({"start_time": int(a.timestamp()), "end_time": int(b.timestamp())})
+            self.read_to = b
+            if b < end and time.monotonic() >= deadline:
+                self.window = (self.window[0], int(b.timestamp()))
+                return False
         self._payouts_transactions()
+        return True
 
     def _payouts_transactions(self) -> None:
         """Meta adds a transaction's payout reference a week or more after the sale, when the

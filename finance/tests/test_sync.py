@@ -252,3 +252,23 @@ def test_a_failed_payout_is_a_must_fix_issue_with_the_payout_settings(seller):
     check_now(seller)
     card = {c.kind: c for c in issue_cards(seller.shop)}["finance.payout_failed"]
     assert card.severity == "must_fix" and card.cta_external and card.samples[0][0] == reference
+
+
+def test_a_long_archive_hands_on_to_the_next_run_and_finishes(seller, settings):
+    """A task is killed after its timeout: a run that reads past its budget stops after a
+    window and the next run goes on from there, until everything is read."""
+    from meta_sandbox import facade
+
+    settings.FINANCE_SYNC_BUDGET_SECONDS = 0  # one 30-day window per run
+    settings.FINANCE_ARCHIVE_DAYS = 100
+    s = seller.place([("A", 2, "12.00")])
+    s.ship({0: 2})
+    facade.pay_out_now(seller.m.cms)
+    response = seller.client.post(reverse("finance:archive", args=[seller.shop.pk]))
+    assert response.status_code == 302
+    runs = list(FinanceRun.objects.filter(shop=seller.shop, archive=True).order_by("pk"))
+    assert len(runs) == 4 and [r.counts.get("continued") for r in runs] == [1, 1, 1, None]
+    assert all(a.window_end == b.window_start for a, b in zip(runs, runs[1:], strict=False))
+    feed = FinanceFeed.objects.get(shop=seller.shop)
+    assert feed.archived_at is not None and feed.archive_cursor is None
+    assert Transaction.objects.filter(shop=seller.shop, payout__isnull=False).count() == 1
