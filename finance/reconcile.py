@@ -223,7 +223,8 @@ def summary(shop, start: date, end: date, stored: dict | None = None) -> list[Pe
         s = of(row["currency"])
         s.paid_out, s.payouts = row["total"], row["n"]
     if stored is not None:
-        found = [d for d in _stored((stored.get("payouts") or []) + (stored.get("orders") or []))
+        found = [d for d in _stored((stored.get("payouts") or []) + (stored.get("orders") or [])
+                                    + (stored.get("missing") or []))
                  if d.when is None or lo <= d.when < hi]
     else:
         period_orders = tx.exclude(order__isnull=True).values("order_id")  # a subquery, not a list of ids

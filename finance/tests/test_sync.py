@@ -272,3 +272,26 @@ def test_a_long_archive_hands_on_to_the_next_run_and_finishes(seller, settings):
     feed = FinanceFeed.objects.get(shop=seller.shop)
     assert feed.archived_at is not None and feed.archive_cursor is None
     assert Transaction.objects.filter(shop=seller.shop, payout__isnull=False).count() == 1
+
+
+def test_an_order_shipped_long_ago_with_no_sale_from_meta_is_a_difference(seller, settings, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from finance.reconcile import store
+
+    other = seller.place([("B", 1, "9.00")])
+    other.ship({0: 1})  # its sale starts the archive's time
+    check_now(seller)
+    s = Seller(seller.m, seller.client).place([("A", 1, "12.00")])
+    s.ship({0: 1})
+    check_now(seller)
+    # Meta lost this order's sale: the archive has none
+    Transaction.objects.filter(shop=seller.shop, order=s.order).delete()
+    time_machine.move_to(timezone.now() + timedelta(days=8), tick=False)
+    assert store(seller.shop)["missing"] == 1
+    card = {c.kind: c for c in issue_cards(seller.shop)}["finance.order_unpaid"]
+    assert card.samples[0][0] == s.order.reference
+    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    assert "Meta has recorded no sale for it" in page
