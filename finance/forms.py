@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -56,9 +56,31 @@ class PeriodForm(forms.Form):
 
 
 class ReportForm(PeriodForm):
+    """A report of a month (the month field) or of a chosen period (from, to)."""
+
     kind = forms.ChoiceField(label=_("Report"), choices=Report.Kind.choices)
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    month = forms.CharField(label=_("Month"), required=False, max_length=7,
+                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"}),
+                            help_text=_("A whole month, or leave it empty and choose the dates."))
+    field_order = ["kind", "month", "start", "end"]
+
+    def clean(self):
+        month = (self.data.get("month") or "").strip()
+        if month:
+            try:
+                year, number = (int(part) for part in month.split("-"))
+                first = date(year, number, 1)
+            except (ValueError, TypeError):
+                self.add_error("month", _("A month like 2026-11."))
+                return self.cleaned_data
+            following = date(year + (number == 12), number % 12 + 1, 1)
+            self.cleaned_data["start"], self.cleaned_data["end"] = first, following - timedelta(days=1)
+            for name in ("start", "end"):
+                self.errors.pop(name, None)
+        data = super().clean()
+        if not data.get("start") and "start" not in self.errors:
+            self.add_error("start", _("Choose a month or the dates."))
+        return data
 
     def values(self) -> dict:
         return {"kind": self.cleaned_data["kind"], "start": self.cleaned_data["start"], "end": self.cleaned_data["end"]}

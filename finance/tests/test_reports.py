@@ -160,3 +160,14 @@ def test_a_bad_period_on_the_payments_page_shows_its_error_and_the_default_perio
     assert response.status_code == 200
     assert response.context["period"].errors
     assert (response.context["end"] - response.context["start"]).days <= 366
+
+
+def test_a_report_of_a_month_covers_that_month(owner, shop_a):
+    url = reverse("finance:report_new", args=[shop_a.pk])
+    assert owner.post(url, {"kind": "tax", "month": "2026-02"}).status_code == 302
+    report = Report.objects.get(shop=shop_a)
+    assert (report.start.isoformat(), report.end.isoformat()) == ("2026-02-01", "2026-02-28")
+    bad = owner.post(url, {"kind": "tax", "month": "2026-13"})
+    assert bad.status_code == 400 and "A month like 2026-11." in bad.content.decode()
+    empty = owner.post(url, {"kind": "tax"})
+    assert empty.status_code == 400 and Report.objects.count() == 1
