@@ -71,6 +71,11 @@ class FinanceRun(models.Model):
         return f"finance sync {self.pk} of shop {self.shop_id} ({self.status})"
 
 
+#: Meta's payout statuses (not in Meta's public docs: the values the sandbox documents, docs/sandbox.md)
+STATUS_LABELS = {"PAID": _("Paid"), "IN_PROGRESS": _("On its way"), "FAILED": _("Failed"),
+                 "PENDING": _("Pending")}
+
+
 class Payout(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="payouts")
     reference_id = models.CharField(_("payout reference"), max_length=128)
@@ -98,6 +103,11 @@ class Payout(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status.upper() in ("PAID", "COMPLETED", "SUCCEEDED")
+
+    @property
+    def status_label(self) -> str:
+        """Meta's status in the seller's language (Meta's own word when we do not know it)."""
+        return str(STATUS_LABELS.get(self.status.upper(), self.status or "—"))
 
 
 class Transaction(models.Model):
