@@ -434,9 +434,18 @@ def meta_shop(connect_shop, shop_a, alice):
 
 
 @pytest.fixture
-def page(sandbox, monkeypatch):
+def page(sandbox, live_server, monkeypatch):
     """A headless Debian Chromium tab driven by Playwright, for browser tests against the live
-    portal and its sandbox. Skips cleanly when Playwright or Chromium is missing."""
+    portal and its sandbox. Skips cleanly when Playwright or Chromium is missing.
+
+    On SQLite the test database is in memory and the live server's threads share its one
+    connection: a browser firing requests in parallel (a page, its pixel, a fetch) must not use
+    it at once, or the connection's transaction state breaks for every later test. So the
+    browser's requests are served one at a time; other clients' calls (the portal's Graph client
+    calling the sandbox inside a request) are not held, so a request that waits for one cannot
+    deadlock."""
+    import threading
+
     from django.db import connections
 
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -445,6 +454,16 @@ def page(sandbox, monkeypatch):
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    server = live_server.thread.httpd
+    app, lock = server.get_app(), threading.Lock()
+
+    def one_browser_request_at_a_time(environ, start_response):
+        if "Mozilla/" not in environ.get("HTTP_USER_AGENT", ""):  # the Graph client, the sandbox's control
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    server.set_app(one_browser_request_at_a_time)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -455,3 +474,4 @@ def page(sandbox, monkeypatch):
         # Inside Playwright's event loop the ORM got its own connection (Django keeps them per
         # async context): close it here, or it outlives the test database.
         connections.close_all()
+    server.set_app(app)
