@@ -51,7 +51,7 @@ def _build(owner, shop, kind: str) -> Report:
     assert response.status_code == 302
     report = Report.objects.get(shop=shop, kind=kind)
     page = owner.get(response["Location"]).content.decode()
-    assert 'http-equiv="refresh"' in page and "<progress" in page  # queued: the page waits for the worker
+    assert 'hx-trigger="every 2s"' in page and "<progress" in page  # queued: the page waits for the worker
     tasks.build_report(report.pk)  # what the worker runs
     report.refresh_from_db()
     assert report.state == Report.State.DONE and report.done == report.total == len(ORDERS)

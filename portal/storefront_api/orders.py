@@ -20,8 +20,10 @@ finance and the seller's trail carry it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.http import JsonResponse
+from django.utils import timezone
 
 from ads.capi import event_ids
 from ads.capi.queue import EventRefused, meta_value, queue_event
@@ -87,6 +89,8 @@ def _parse_order(shop, body: dict) -> WebsiteOrder:
     if placed not in (None, ""):
         try:
             placed_at = parse_time(placed, "placed_at")
+            if placed_at > timezone.now() + timedelta(minutes=5):
+                errors["placed_at"] = "in the future: the time the buyer placed the order"
         except FieldError as bad:
             errors["placed_at"] = str(bad)
     buyer = body.get("buyer") or {}

@@ -201,6 +201,7 @@ def test_non_finite_times_and_amounts_are_field_errors(meta_shop, owner, literal
     ({**ORDER, "order_id": 1001}, "order_id"),
     ({**ORDER, "placed_at": "2026-13-01T00:00:00Z"}, "placed_at"),
     ({**ORDER, "placed_at": 1_765_000_000_000}, "placed_at"),
+    ({**ORDER, "placed_at": "2099-01-01T00:00:00Z"}, "placed_at"),
     ({**ORDER, "currency": 840}, "currency"),
 ])
 def test_out_of_range_orders_get_a_field_error_and_record_nothing(owner, shop_a, body, field):
