@@ -27,50 +27,17 @@ import json
 import os
 import resource
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kernel.localserver import fresh_database  # noqa: E402
+from kernel.localserver import QueryCounter, background_server, fresh_database  # noqa: E402
 
 PAGE_REQUESTS = 20
 REFUND_EVERY = 20
 DAYS = 365
-
-
-class QueryCounter:
-    """Counts queries per side: the benchmark's own thread is the portal, the server's threads
-    are the sandbox."""
-
-    def __init__(self):
-        self.main = threading.get_ident()
-        self.portal = 0
-        self.sandbox = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, execute, sql, params, many, context):
-        with self.lock:
-            if threading.get_ident() == self.main:
-                self.portal += 1
-            else:
-                self.sandbox += 1
-        return execute(sql, params, many, context)
-
-    def install(self, connection, **kwargs):
-        if self not in connection.execute_wrappers:
-            connection.execute_wrappers.append(self)
-
-
-def start_server():
-    from kernel.localserver import quiet_server
-
-    server = quiet_server()
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
-    thread.start()
-    return server
 
 
 def main() -> int:
@@ -141,7 +108,7 @@ def run(n: int) -> int:
     from shops.models import MetaConnection
     from shops.services import create_shop
 
-    server = start_server()
+    server = background_server()
     settings.GRAPH_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/graph-sandbox"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "testserver"]
 

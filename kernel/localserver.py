@@ -47,3 +47,40 @@ def quiet_server():
     server.daemon_threads = True
     server.set_app(get_wsgi_application())
     return server
+
+
+def background_server():
+    """`quiet_server()` serving from a daemon thread; returns the server (call `shutdown()`)."""
+    import threading
+
+    server = quiet_server()
+    threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True).start()
+    return server
+
+
+class QueryCounter:
+    """A connection execute wrapper for benchmarks that counts queries per side: the thread that
+    made it is the portal, every other thread (the local server's) the sandbox. `install` is
+    also a `connection_created` receiver, so the server threads' new connections count too."""
+
+    def __init__(self):
+        import threading
+
+        self.main = threading.get_ident()
+        self.portal = 0
+        self.sandbox = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, execute, sql, params, many, context):
+        import threading
+
+        with self.lock:
+            if threading.get_ident() == self.main:
+                self.portal += 1
+            else:
+                self.sandbox += 1
+        return execute(sql, params, many, context)
+
+    def install(self, connection, **kwargs):
+        if self not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self)
