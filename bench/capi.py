@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import connected_shop  # noqa: E402
 from kernel.localserver import fresh_database  # noqa: E402
 
 PER_REQUEST = 1000
@@ -72,15 +73,12 @@ def run(n: int) -> int:
     from django.db import connection, connections
 
     call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth import get_user_model
 
     from ads.capi.sender import send_queued
     from ads.models import ServerEvent
     from kernel.localserver import quiet_server
     from meta_sandbox import facade as sandbox
     from shops.api_keys import create_key
-    from shops.models import MetaConnection
-    from shops.services import create_shop
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     settings.STOREFRONT_API_RATE_PER_MINUTE = 10 ** 9
@@ -90,14 +88,7 @@ def run(n: int) -> int:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     settings.GRAPH_BASE_URL = f"{base}/graph-sandbox"
 
-    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
-    shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
-    # Hand-made on purpose (benchmark): it measures event intake and sending, not onboarding.
-    business = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
-    conn = MetaConnection.objects.get(shop=shop)
-    conn.access_token, conn.status = business["access_token"], MetaConnection.Status.CONNECTED
-    conn.pixel_id, conn.catalog_id = business["pixel_id"], business["catalog_id"]
-    conn.save()
+    shop, conn, business = connected_shop(sandbox.create_business)
     _key, raw_key = create_key(shop, name="bench")
     sandbox.clear_requests()
 

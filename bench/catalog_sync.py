@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import connected_shop  # noqa: E402
 from kernel.localserver import fresh_database  # noqa: E402
 
 
@@ -166,17 +167,13 @@ def main() -> int:
 def run(n: int, base: str) -> int:
     import requests
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.utils import timezone
 
     from catalog import sync
     from catalog.models import Product
     from catalog.sync import engine
     from graph.client.encoding import appsecret_proof
     from meta_sandbox.facade import CatalogControl, SandboxControl
-    from shops.models import MetaConnection
-    from shops.services import create_shop
 
     settings.GRAPH_BASE_URL = base
     # The defaults run with DEBUG, which keeps the SQL of every query in memory (hundreds of MB
@@ -184,17 +181,8 @@ def run(n: int, base: str) -> int:
     settings.DEBUG = False
     sandbox = SandboxControl(base)
     catalog = CatalogControl(sandbox)
-    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
-    shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
-    # Hand-made on purpose (benchmark): it measures the sync, not onboarding.
-    made = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
+    shop, conn, made = connected_shop(sandbox.create_business, in_process=False)
     floor_business = sandbox.create_business(name="Floor business")
-    MetaConnection.objects.filter(shop=shop).update(
-        access_token="", status=MetaConnection.Status.CONNECTED, catalog_id=made["catalog_id"],
-        business_manager_id=made["business_id"], connected_at=timezone.now())
-    conn = MetaConnection.objects.get(shop=shop)
-    conn.access_token = made["access_token"]
-    conn.save()
 
     started = time.perf_counter()
     build_products(shop, n)

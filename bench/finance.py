@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import connected_shop  # noqa: E402
 from kernel.localserver import QueryCounter, background_server, fresh_database  # noqa: E402
 
 PAGE_REQUESTS = 20
@@ -95,7 +96,6 @@ def run(n: int) -> int:
 
     from datetime import UTC, datetime
 
-    from django.contrib.auth import get_user_model
     from django.db.models import Sum
     from django.test import Client
     from django.urls import reverse
@@ -105,24 +105,13 @@ def run(n: int) -> int:
     from finance.sync import sync_shop
     from meta_sandbox import facade as sandbox
     from orders.models import Order, Refund
-    from shops.models import MetaConnection
-    from shops.services import create_shop
 
     server = background_server()
     settings.GRAPH_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/graph-sandbox"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "testserver"]
 
-    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
-    shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
-    # Hand-made on purpose (benchmark): it measures the finance sync and pages, not onboarding.
-    with transaction.atomic():
-        business = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
-    conn = MetaConnection.objects.get(shop=shop)
-    conn.access_token = business["access_token"]
-    conn.status = MetaConnection.Status.CONNECTED
-    conn.commerce_merchant_settings_id = business["commerce_merchant_settings_id"]
-    conn.catalog_id = business["catalog_id"]
-    conn.save()
+    shop, conn, business = connected_shop(sandbox.create_business)
+    owner = shop.memberships.get().user
     cms_id = business["commerce_merchant_settings_id"]
 
     # A year at Meta, in bulk (the sandbox's ledger rules, not its order flow).

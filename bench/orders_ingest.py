@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import connected_shop  # noqa: E402
 from kernel.localserver import QueryCounter, background_server, fresh_database  # noqa: E402
 
 SPEC = {
@@ -71,32 +72,19 @@ def run(n: int) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
 
-    from django.contrib.auth import get_user_model
 
     from catalog.models import Product
     from graph.models import GraphCall
     from meta_sandbox import facade as sandbox
     from orders.ingest import poll_shop
     from orders.models import Order
-    from shops.models import MetaConnection
-    from shops.services import create_shop
 
     server = background_server()
     settings.GRAPH_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/graph-sandbox"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
 
     # A seller, a shop connected to a sandbox business, two products that track stock.
-    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
-    shop = create_shop(owner=owner, name="Bench shop", currency="USD", country="US")
-    # Hand-made on purpose (benchmark): it measures ingest, not onboarding.
-    with transaction.atomic():
-        business = sandbox.create_business(name="Bench business", external_business_id=shop.external_business_id)
-    conn = MetaConnection.objects.get(shop=shop)
-    conn.access_token = business["access_token"]
-    conn.status = MetaConnection.Status.CONNECTED
-    conn.commerce_merchant_settings_id = business["commerce_merchant_settings_id"]
-    conn.catalog_id = business["catalog_id"]
-    conn.save()
+    shop, conn, business = connected_shop(sandbox.create_business)
     for rid, title in (("BENCH-TEA", "Jasmine tea"), ("BENCH-CUP", "Tea cup")):
         Product.objects.create(shop=shop, retailer_id=rid, title=title, description="Bench product", brand="Bench",
                                link=f"https://bench.example.com/{rid}", image_link=f"https://bench.example.com/{rid}.jpg",

@@ -38,3 +38,21 @@ def error_of(response: requests.Response) -> dict:
     error = body["error"]
     assert {"message", "type", "code", "is_transient", "fbtrace_id"} <= set(error), error
     return error
+
+
+@pytest.fixture
+def orders(sandbox):
+    """The sandbox's buyer and order controls (what the console and the facade drive)."""
+    from meta_sandbox.facade import OrdersControl
+
+    return OrdersControl(sandbox)
+
+
+@pytest.fixture
+def shop(graph, biz):
+    """The business with the order management app registered on v25 (orders wait in CREATED):
+    its token, its commerce account, the business under `biz` and its ids at the top level."""
+    token, cms = biz["access_token"], biz["commerce_merchant_settings_id"]
+    answer = graph.post(f"{cms}/order_management_apps", token=token, version="v25.0")
+    assert answer.status_code == 200 and answer.json() == {"success": True}
+    return {**biz, "token": token, "cms": cms, "biz": biz}

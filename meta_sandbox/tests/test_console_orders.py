@@ -11,7 +11,6 @@ from django.test import Client
 from meta_sandbox.endpoints.orders.common import ORDER
 from meta_sandbox.endpoints.orders.common import switches as order_switches
 from meta_sandbox.models import Node
-from meta_sandbox.orders_testing import OrdersControl
 
 CONSOLE = "/graph-sandbox/console/"
 ORDERS = "/graph-sandbox/console/orders"
@@ -24,11 +23,6 @@ def staff_client(django_user_model):
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def orders(sandbox) -> OrdersControl:
-    return OrdersControl(sandbox)
 
 
 def form(cms_id: str, **overrides) -> dict:

@@ -14,7 +14,6 @@ from django.test import Client
 
 from meta_sandbox import facade, finance
 from meta_sandbox.actions import ControlError
-from meta_sandbox.orders_testing import OrdersControl
 
 from .conftest import error_of
 
@@ -22,18 +21,6 @@ V = "v25.0"
 UPS = {"carrier": "UPS", "tracking_number": "1Z"}
 TXN_FIELDS = {"id", "order_id", "order_created", "transaction_date", "transaction_type", "net_payment_amount",
               "processing_fee", "tax_rate", "postal_code", "state"}
-
-
-@pytest.fixture
-def orders(sandbox) -> OrdersControl:
-    return OrdersControl(sandbox)
-
-
-@pytest.fixture
-def shop(graph, biz):
-    token, cms = biz["access_token"], biz["commerce_merchant_settings_id"]
-    assert graph.post(f"{cms}/order_management_apps", token=token, version=V).status_code == 200
-    return {"token": token, "cms": cms, "biz": biz}
 
 
 def call(graph, shop, path, **params):

@@ -7,27 +7,11 @@ import time
 
 import pytest
 
-from meta_sandbox.orders_testing import OrdersControl
-
 from .conftest import error_of
 
 V = "v25.0"
 TEA = {"retailer_id": "TEA-1", "quantity": 2, "price": "12.00", "product_name": "Jasmine tea"}
 CUP = {"retailer_id": "CUP-1", "quantity": 1, "price": "8.00", "product_name": "Tea cup"}
-
-
-@pytest.fixture
-def orders(sandbox) -> OrdersControl:
-    return OrdersControl(sandbox)
-
-
-@pytest.fixture
-def shop(graph, biz):
-    """The business with the order management app registered (orders wait in CREATED)."""
-    token, cms = biz["access_token"], biz["commerce_merchant_settings_id"]
-    answer = graph.post(f"{cms}/order_management_apps", token=token, version=V)
-    assert answer.status_code == 200 and answer.json() == {"success": True}
-    return {"token": token, "cms": cms, **biz}
 
 
 def post(graph, shop, path, **params):

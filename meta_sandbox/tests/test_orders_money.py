@@ -6,24 +6,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from meta_sandbox.orders_testing import OrdersControl
-
 V = "v25.0"
 UPS = {"carrier": "UPS", "tracking_number": "1Z"}
-
-
-@pytest.fixture
-def orders(sandbox) -> OrdersControl:
-    return OrdersControl(sandbox)
-
-
-@pytest.fixture
-def shop(graph, biz):
-    token, cms = biz["access_token"], biz["commerce_merchant_settings_id"]
-    assert graph.post(f"{cms}/order_management_apps", token=token, version=V).status_code == 200
-    return {"token": token, "cms": cms}
 
 
 def call(graph, shop, path, **params):

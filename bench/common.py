@@ -1,0 +1,35 @@
+"""What the benchmarks share: a seller's shop connected to a new sandbox business."""
+
+from __future__ import annotations
+
+
+def connected_shop(create_business, *, name: str = "Bench shop", in_process: bool = True):
+    """(shop, connection, business): a seller `bench`, a USD shop and its connection to a new
+    sandbox business. Hand-made on purpose: the benchmarks measure syncs, ingest and intake,
+    not onboarding (the tests connect through the FBE dialog). `create_business` is the
+    sandbox's: the facade's function (`in_process`, run in a transaction of ours), or
+    SandboxControl's method when the sandbox is another process (no transaction held here,
+    or its writes would wait on ours)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shops.models import MetaConnection
+    from shops.services import create_shop
+
+    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
+    shop = create_shop(owner=owner, name=name, currency="USD", country="US")
+    if in_process:
+        with transaction.atomic():
+            business = create_business(name="Bench business", external_business_id=shop.external_business_id)
+    else:
+        business = create_business(name="Bench business", external_business_id=shop.external_business_id)
+    conn = MetaConnection.objects.get(shop=shop)
+    conn.access_token = business["access_token"]
+    conn.status = MetaConnection.Status.CONNECTED
+    conn.business_manager_id = business.get("business_id", "")
+    for field in ("commerce_merchant_settings_id", "catalog_id", "pixel_id"):
+        setattr(conn, field, business.get(field) or "")
+    conn.connected_at = timezone.now()
+    conn.save()
+    return shop, conn, business
