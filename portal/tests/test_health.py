@@ -42,3 +42,32 @@ def test_503_when_the_broker_is_down(db, monkeypatch):
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_a_starting_worker_makes_healthz_healthy_before_its_first_scheduled_beat():
+    """A real cluster on a database of its own with no schedules synced: its worker process beats
+    as it spawns, so /healthz turns healthy within seconds, not on the next minute's schedule."""
+    import os
+    import time
+
+    import pytest
+    import requests
+
+    if os.name != "posix":
+        pytest.skip("needs POSIX process groups")
+    from catalog.tests.procs import Stack
+
+    stack = Stack()
+    try:
+        assert requests.get(f"{stack.base}/healthz", timeout=10).json()["checks"]["worker"]["ok"] is False
+        stack.qcluster()
+        deadline, worker = time.monotonic() + 30, {}
+        while time.monotonic() < deadline:
+            worker = requests.get(f"{stack.base}/healthz", timeout=10).json()["checks"]["worker"]
+            if worker["ok"]:
+                break
+            time.sleep(0.2)
+        assert worker["ok"], worker
+        assert worker["age_seconds"] < 30
+    finally:
+        stack.close()
