@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ads import figures, links, quality, services
+from ads import figures, quality, services
 from ads.forms import AdsSettingsForm
 from ads.models import ServerEvent
 from ads.snippet import snippet, urls
+from shops import links
 from shops.models import ApiKey, MetaConnection
 from shops.tenancy import shop_view
 

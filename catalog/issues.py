@@ -339,9 +339,9 @@ def commerce_manager_issues_url(shop) -> str:
     from shops.models import MetaConnection
 
     catalog_id = MetaConnection.objects.filter(shop=shop).values_list("catalog_id", flat=True).first()
-    if not catalog_id:
-        return "https://business.facebook.com/commerce/"
-    return f"https://business.facebook.com/commerce/catalogs/{catalog_id}/issues"
+    from shops import links
+
+    return links.catalog_issues(catalog_id or "")
 
 
 def catalog_issue_cards(shop) -> list[IssueCard]:

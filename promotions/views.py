@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from promotions import services
 from promotions.forms import DiscountForm, SourceForm
-from promotions.links import commerce_manager_discounts
 from promotions.models import Discount, OfferUpload, OrderPromotion
 from promotions.sync import settings_for
+from shops import links
 from shops.tenancy import get_for_shop, shop_view
 
 
@@ -20,7 +20,7 @@ def _context(shop, **extra) -> dict:
     prefs = settings_for(shop)
     conn = getattr(shop, "meta_connection", None)
     cms_id = getattr(conn, "commerce_merchant_settings_id", "") if conn else ""
-    return {"shop": shop, "prefs": prefs, "cm_url": commerce_manager_discounts(cms_id) if cms_id else "",
+    return {"shop": shop, "prefs": prefs, "cm_url": links.discounts(cms_id) if cms_id else "",
             "connected": bool(conn and conn.catalog_id and conn.has_token), **extra}
 
 
