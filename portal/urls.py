@@ -20,6 +20,8 @@ urlpatterns = [
     # Onboarding entry points outside one shop: new shop, and the FBE redirect URI (callback).
     path("shops/", include("shops.urls_global")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The address people type: /login/ is the login page (django.contrib.auth's is /accounts/login/).
+    path("login/", views.login_short, name="login_short"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("webhooks/", include("graph.urls")),

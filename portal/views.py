@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,6 +28,16 @@ def dashboard(request, shop):
     connection = getattr(shop, "meta_connection", None)
     return render(request, "portal/dashboard.html", {
         "shop": shop, "connection": connection, "order_counts": action_counts(shop)})
+
+
+@require_GET
+def login_short(request):
+    """/login/, the address people type, is the login page; a safe `next` goes along, the rest is dropped."""
+    target = reverse("login")
+    after = request.GET.get("next", "")
+    if after and len(after) <= 2000 and url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
+        target = f"{target}?{urlencode({'next': after})}"
+    return redirect(target)
 
 
 @never_cache

@@ -23,6 +23,13 @@ def test_public_pages_need_no_login(db, name):
     assert Client().get(reverse(name)).status_code in (200, 503)
 
 
+def test_the_short_login_address_leads_to_the_login_page_and_keeps_next(db):
+    response = Client().get("/login/?next=/shop/1/")
+    assert response.status_code == 302 and response["Location"] == f"{reverse('login')}?next=%2Fshop%2F1%2F"
+    assert Client().get("/login/?next=https://evil.example/")["Location"] == reverse("login")
+    assert Client().get("/login/", follow=True).resolver_match.view_name == "login"
+
+
 def test_sellers_never_reach_the_admin(alice_client):
     response = alice_client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

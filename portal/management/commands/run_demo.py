@@ -9,9 +9,22 @@ import subprocess
 import sys
 import time
 
+import requests
 from django.core.management.base import BaseCommand
 
 from portal.management.commands.seed_demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, DEMO_USERNAME
+
+
+def wait_for_server(url: str, server: subprocess.Popen, timeout: float = 60) -> bool:
+    """True once `url` answers with any HTTP status (healthz is 503 until the worker beats)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            requests.get(url, timeout=2)
+            return True
+        except requests.RequestException:
+            time.sleep(0.2)
+    return False
 
 
 class Command(BaseCommand):
@@ -25,12 +38,15 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
         env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
-        procs = [
-            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env),
-            subprocess.Popen([*manage, "qcluster"], env=env),
-        ]
+        procs = [subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)]
+        # The worker's first tasks call the sandbox, which the web server serves: start the worker
+        # once the server answers, so its first calls do not fail with "connection refused".
+        if not wait_for_server(f"http://127.0.0.1:{port}/healthz", procs[0]):
+            procs[0].terminate()
+            raise SystemExit(f"the web server did not answer on port {port}")
+        procs.append(subprocess.Popen([*manage, "qcluster"], env=env))
         self.stdout.write(self.style.SUCCESS(
-            f"\nSeller portal: http://{host}:{port}/   log in as {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
+            f"\nSeller portal: http://{host}:{port}/   log in at http://{host}:{port}/login/ as {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
             f"Staff admin:   http://{host}:{port}/admin/   {DEMO_STAFF} / {DEMO_STAFF_PASSWORD}\n"
             f"Health:        http://{host}:{port}/healthz   Graph sandbox: http://{host}:{port}/graph-sandbox/\n"
             "Press Ctrl-C to stop.\n"
