@@ -50,7 +50,7 @@ def index(request, shop):
     for row in own:
         row["meta"] = meta["events"].get(row["event_name"], {})
     return render(request, "ads/index.html", {
-        "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs,
+        "shop": shop, "form": form, "pixel_id": pixel_id, "prefs": prefs, "connection": conn,
         "snippet": snippet(shop, pixel_id, **dict(zip(("script_url", "tr_url"), urls(request), strict=True)))
         if pixel_id else "",
         "events": _event_figures(shop) if pixel_id else None,

@@ -122,8 +122,13 @@ def payout(request, shop, payout_id: int):
 @require_POST
 def check_now(request, shop):
     conn = _connection(shop)
-    if not (conn and conn.is_connected and conn.commerce_merchant_settings_id):
-        messages.error(request, _("Connect the shop to Meta first: there is no commerce account to read."))
+    if not (conn and conn.is_connected):
+        messages.error(request, _("Reconnect the shop to Meta first: Meta does not accept its access now.")
+                       if conn and conn.has_token else _("Connect the shop to Meta first."))
+        return redirect("finance:index", shop_id=shop.pk)
+    if not conn.commerce_merchant_settings_id:
+        messages.info(request, _("This shop has no commerce account at Meta, so Meta holds no payouts for it: its "
+                                 "website orders are paid through your own payment provider."))
         return redirect("finance:index", shop_id=shop.pk)
     feed = FinanceFeed.objects.filter(shop=shop).first()
     if feed and feed.api_removed_at:

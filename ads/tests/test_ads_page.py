@@ -20,6 +20,18 @@ def test_an_unconnected_shop_is_told_to_connect(owner, shop_a):
     assert "Connect your shop to set up the Meta Pixel" in page and "portalEventId" not in page
 
 
+def test_a_connected_shop_is_never_told_to_connect(meta_shop, owner, sandbox, settings):
+    """A shop whose token Meta stopped accepting is told to reconnect, not to connect."""
+    from shops.tasks import check_shop_health
+
+    settings.GRAPH_MAX_ATTEMPTS = 1
+    sandbox.expire_token(str(meta_shop.connection.access_token))
+    check_shop_health(meta_shop.shop.pk)
+    page = owner.get(reverse("ads:index", args=[meta_shop.shop.pk])).content.decode()
+    assert "Connect your shop" not in page and "reconnect the shop to resume the Pixel" in page
+    assert "Reconnect to Meta" in page
+
+
 def test_the_page_shows_the_pixel_the_snippet_and_the_figures(meta_shop, owner):
     shop, pixel = meta_shop.shop, meta_shop.business["pixel_id"]
     queue_event(shop, event_name="AddToCart", key="k1", event_time=timezone.now() - timedelta(minutes=1),

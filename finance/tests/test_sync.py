@@ -295,3 +295,16 @@ def test_an_order_shipped_long_ago_with_no_sale_from_meta_is_a_difference(seller
     assert card.samples[0][0] == s.order.reference
     page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
     assert "Meta has recorded no sale for it" in page
+
+
+def test_check_now_on_a_shop_meta_stopped_accepting_asks_to_reconnect_not_to_connect(meta_shop, owner, sandbox,
+                                                                                      settings):
+    from shops.tasks import check_shop_health
+
+    settings.GRAPH_MAX_ATTEMPTS = 1
+    sandbox.expire_token(str(meta_shop.connection.access_token))
+    check_shop_health(meta_shop.shop.pk)
+    response = owner.post(reverse("finance:check_now", args=[meta_shop.shop.pk]), follow=True)
+    page = response.content.decode()
+    assert "Reconnect the shop to Meta first" in page and "Connect the shop to Meta first" not in page
+    assert not FinanceRun.objects.filter(shop=meta_shop.shop).exists()
