@@ -31,3 +31,8 @@ class CatalogConfig(AppConfig):
         from shops.hooks import register_money_data
 
         register_money_data(lambda shop: Product.objects.filter(shop=shop).exists())
+
+        from catalog.checkout import checkout_products
+        from shops.hooks import register_checkout_products
+
+        register_checkout_products(checkout_products)

@@ -10,6 +10,11 @@ class PromotionsConfig(AppConfig):
 
         register_money_data(lambda shop: Discount.objects.filter(shop=shop).exists())
 
+        from promotions.checkout import checkout_coupons
+        from shops.hooks import register_checkout_coupons
+
+        register_checkout_coupons(checkout_coupons)
+
         from orders.hooks import register_on_orders_created
         from promotions.orders import record_promotions_for_orders
 

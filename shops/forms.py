@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import ModelChoiceField
 from kernel.money import CURRENCY_EXPONENTS
+from shops.checkout.links import MAX_LENGTH as CHECKOUT_URL_MAX
+from shops.checkout.links import validate_checkout_url
 from shops.hooks import has_money_data
 from shops.models import Membership, Shop
 from shops.services import PROFILE_FIELDS
@@ -105,3 +107,19 @@ class ApiKeyForm(forms.Form):
 
 class ApiKeyRevokeForm(forms.Form):
     key = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CheckoutLinkForm(forms.Form):
+    """The shop's checkout link (Settings): where Meta sends buyers to pay on the website."""
+
+    checkout_url = forms.CharField(
+        label=_("Checkout link"), required=False, max_length=CHECKOUT_URL_MAX,
+        widget=forms.URLInput(attrs={"autocomplete": "url", "inputmode": "url", "spellcheck": "false",
+                                     "placeholder": "https://shop.example.com/fb-checkout"}),
+        help_text=_("The page on your website where buyers from Facebook and Instagram pay, e.g. "
+                    "https://shop.example.com/fb-checkout. Meta adds the cart to it: "
+                    "?products=<retailer id>:<quantity>,… and the coupon code."),
+    )
+
+    def clean_checkout_url(self) -> str:
+        return validate_checkout_url(self.cleaned_data["checkout_url"])

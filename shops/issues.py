@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kernel.issues import IssueCard
 from shops import checks as C
+from shops.checkout import texts as checkout_texts
 from shops.health import jobs
 from shops.models import MetaConnection, ShopIssue
 
@@ -22,6 +23,9 @@ def card_for(issue: ShopIssue, *, checked_at=None) -> IssueCard:
     kind = C.BY_ISSUE_KIND.get(issue.kind)
     if jobs.is_job_issue(issue.kind):  # a periodic job that keeps failing (shops.health.jobs)
         title, explanation, label, _url, _critical = jobs.texts(issue.kind, issue.params or {})
+    elif checkout_texts.is_checkout_issue(issue.kind):  # the checkout link (shops.checkout), its own check
+        title, explanation, label = checkout_texts.texts(issue.params or {})
+        checked_at = issue.last_seen
     elif kind is None:  # a kind from an older version of the catalogue: show what was recorded
         title, explanation, label = issue.title, issue.explanation, issue.cta_label
     else:

@@ -32,6 +32,17 @@ class Shop(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the seller reaches the wizard's last step; the wizard resumes until then.
     onboarded_at = models.DateTimeField(null=True, blank=True)
+    # --- website checkout (shops.checkout) ---
+    #: Where Meta sends buyers to pay on the seller's website; Meta appends `products`, `coupon`,
+    #: `cart_origin`, `fbclid` and campaign UTM parameters (shops/checkout/links.py).
+    checkout_url = models.URLField(_("checkout link"), max_length=2000, blank=True)
+    #: The last check of that link (shops.checkout.check): when, whether it worked (None: not
+    #: checked, or nothing to check with), why not (a reason code), and one row per URL opened.
+    checkout_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checkout_ok = models.BooleanField(null=True, editable=False)
+    checkout_reason = models.CharField(max_length=40, blank=True, editable=False)
+    checkout_results = models.JSONField(default=list, blank=True, editable=False)
+    checkout_check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "pk"]

@@ -2,7 +2,8 @@
 JobRun) holding the shop's connection lease (`lease_key`), so a health check and an uninstall of
 the same shop never run at once.
 
-Schedules (portal/schedules.py): `shops.tasks.check_all_shops_health` hourly; it only fans out.
+Schedules (portal/schedules.py): `shops.tasks.check_all_shops_health` hourly and
+`shops.tasks.check_all_checkout_links` daily; they only fan out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from graph.errors import GraphError, NotFound, TokenInvalid
-from kernel.jobs import JobSkipped, run_job
+from kernel.jobs import JobSkipped, run_job, task
 from shops.health.reading import apply_assets, read_stored_connection
 from shops.health.recording import record
 from shops.models import MetaConnection, Shop
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_JOB = "shops.health"
 UNINSTALL_JOB = "shops.uninstall"
+CHECKOUT_JOB = "shops.checkout"
 LEASE_SECONDS = 300
 
 
@@ -136,3 +138,26 @@ def uninstall_at_meta(shop_id: int, task_id: str = "") -> None:
 def refresh_after_install_webhook(shop_id: int, task_id: str = "") -> None:
     """An fbe_install webhook with a token arrived for a connected shop: re-read the truth."""
     check_shop_health(shop_id, task_id=task_id)
+
+
+def check_all_checkout_links() -> int:
+    """Daily: one checkout link check per shop selling through Meta (a usable connection)."""
+    shop_ids = list(MetaConnection.objects.usable().order_by("shop_id").values_list("shop_id", flat=True))
+    for shop_id in shop_ids:
+        async_task("shops.tasks.check_checkout_link", shop_id, group=CHECKOUT_JOB)
+    return len(shop_ids)
+
+
+@task
+def check_checkout_link(shop_id: int, task_id: str = "") -> dict | None:
+    """Open the shop's checkout link the way Meta does and record what the website showed
+    (shops.checkout.check). Talks to the seller's website, never to Meta; one at a time per shop."""
+    from shops.checkout.check import check_shop
+
+    with run_job(CHECKOUT_JOB, shop_id, lease=f"{CHECKOUT_JOB}:{shop_id}", task_id=task_id,
+                 busy="another check of this shop's checkout link is running") as job:
+        if not Shop.objects.filter(pk=shop_id).exists():
+            job.skip("no such shop")
+        job.counts = check_shop(shop_id)
+    return job.counts
+

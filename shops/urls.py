@@ -8,6 +8,7 @@ urlpatterns = [
     path("issues/check/", views.check_now, name="check_now"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/api-keys/", views.api_keys, name="api_keys"),
+    path("settings/checkout/check/", views.checkout_check, name="checkout_check"),
     path("members/", views.members, name="members"),
     path("members/role/", views.change_role, name="change_role"),
     path("members/resend/", views.resend_invitation, name="resend_invitation"),

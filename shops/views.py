@@ -5,13 +5,15 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kernel.issues import SEVERITY_ORDER, issue_cards
 from shops import links, services
-from shops.forms import ChangeRoleForm, InviteMemberForm, MembershipActionForm, ShopProfileForm
+from shops.checkout import services as checkout_services
+from shops.forms import ChangeRoleForm, CheckoutLinkForm, InviteMemberForm, MembershipActionForm, ShopProfileForm
 from shops.models import Membership, MetaConnection
 from shops.tenancy import get_for_shop, shop_view
 
@@ -90,18 +92,65 @@ def check_now(request, shop):
 
 @shop_view
 def settings_view(request, shop):
-    form = ShopProfileForm(request.POST or None, instance=shop)
-    if request.method == "POST" and form.is_valid():
+    # Two forms, each with its own Save: the profile, and the checkout link (`form=checkout`).
+    posted = request.POST if request.method == "POST" else None
+    is_checkout = bool(posted) and posted.get("form") == "checkout"
+    form = ShopProfileForm(None if is_checkout else posted, instance=shop)
+    checkout_form = CheckoutLinkForm(posted if is_checkout else None, initial={"checkout_url": shop.checkout_url})
+    if is_checkout and checkout_form.is_valid():
+        checkout_services.update_checkout_url(shop, checkout_url=checkout_form.cleaned_data["checkout_url"],
+                                              actor=request.user)
+        messages.success(request, _("Checkout link saved. We are opening it the way Meta does; the result "
+                                    "appears here in a moment."))
+        return redirect(f"{reverse('shops:settings', args=[shop.pk])}#checkout-h")
+    if posted and not is_checkout and form.is_valid():
         services.update_shop_profile(shop, values=form.values(), actor=request.user)
         messages.success(request, _("Shop settings saved."))
         return redirect("shops:settings", shop_id=shop.pk)
     highlight = request.GET.get("field", "")
+    conn = MetaConnection.objects.filter(shop=shop).first()
     return render(request, "shops/settings.html", {
-        "shop": shop, "form": form, "highlight": highlight if highlight in form.fields else "",
-        "connection": (conn := MetaConnection.objects.filter(shop=shop).first()),
+        "shop": shop, "form": form, "checkout_form": checkout_form,
+        "highlight": highlight if highlight in form.fields or highlight in checkout_form.fields else "",
+        "connection": conn,
         "cm_settings": links.shop_settings(conn.commerce_merchant_settings_id)
         if conn and conn.commerce_merchant_settings_id else "",
+        **checkout_context(shop),
     })
+
+
+def checkout_context(shop) -> dict:
+    """The checkout link's last check, as the Settings page shows it."""
+    from shops.checkout import texts
+
+    rows = [{**row, "origin_label": texts.ORIGINS.get(row.get("origin"), row.get("origin")),
+             "reason_text": texts.reason_text(row["reason"], row.get("params")) if row.get("reason") else ""}
+            for row in shop.checkout_results or []]
+    pending = bool(shop.checkout_check_requested_at and (
+        shop.checkout_checked_at is None or shop.checkout_checked_at < shop.checkout_check_requested_at))
+    return {
+        "checkout_rows": rows,
+        "checkout_pending": pending,
+        "checkout_reason_text": texts.reason_text(shop.checkout_reason, _first_failure_params(shop))
+        if shop.checkout_reason else "",
+    }
+
+
+def _first_failure_params(shop) -> dict:
+    return next((row.get("params") or {} for row in shop.checkout_results or [] if not row.get("ok")), {})
+
+
+@require_POST
+@shop_view
+def checkout_check(request, shop):
+    """"Check now" for the checkout link: queues the check; the page never opens the website."""
+    if not shop.checkout_url:
+        messages.error(request, _("Enter the checkout link first: there is nothing to check yet."))
+    else:
+        checkout_services.request_checkout_check(shop, actor=request.user)
+        messages.success(request, _("Opening your checkout link the way Meta does. The result appears here in "
+                                    "a moment."))
+    return redirect(f"{reverse('shops:settings', args=[shop.pk])}#checkout-h")
 
 
 def _send_invitation(request, membership) -> None:
