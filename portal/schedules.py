@@ -33,6 +33,7 @@ REGISTRY: list[Entry] = [
     Entry("prune-job-runs", "portal.tasks.prune_job_runs", schedule_type=Schedule.DAILY),
     Entry("prune-graph-calls", "graph.tasks.prune_graph_calls", schedule_type=Schedule.DAILY),
     Entry("shops-health", "shops.tasks.check_all_shops_health", schedule_type=Schedule.HOURLY),
+    Entry("shops-checkout-links", "shops.tasks.check_all_checkout_links", schedule_type=Schedule.DAILY),
     Entry("catalog-sync-fast", "catalog.tasks.sweep_fast", minutes=5),
     Entry("catalog-sync-changes", "catalog.tasks.sweep_changes", schedule_type=Schedule.HOURLY),
     Entry("catalog-sync-full", "catalog.tasks.sweep_full", schedule_type=Schedule.DAILY),
