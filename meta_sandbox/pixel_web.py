@@ -76,3 +76,22 @@ def tr(request: HttpRequest) -> HttpResponse:
 @require_GET
 def storefront(request: HttpRequest) -> HttpResponse:
     return render(request, "sandbox/storefront.html", {})
+
+
+def fb_checkout(request: HttpRequest) -> HttpResponse:
+    """The stand-in website's checkout URL, as Meta's website checkout opens it ("Set Up a
+    Checkout URL": `products=<retailer id>:<quantity>,…`, optional `coupon`, plus `cart_origin`,
+    `fbclid` and UTM parameters, which a website ignores or records). Like the checkout Meta's
+    WooCommerce plugin implements (`/fb-checkout`), it empties the cart, adds each product and
+    applies the coupon, and shows the cart. A malformed `products` is the shopper's 400 page."""
+    cart, bad = [], []
+    for part in filter(None, request.GET.get("products", "").split(",")):
+        rid, sep, qty = part.rpartition(":")
+        if sep and rid and qty.isdigit() and 0 < int(qty) <= 999:
+            cart.append((rid, int(qty)))
+        else:
+            bad.append(part)
+    coupon = request.GET.get("coupon", "").strip()[:64]
+    status = 400 if bad or not cart else 200
+    return render(request, "sandbox/fb_checkout.html", {
+        "cart": cart, "bad": bad, "coupon": coupon, "origin": request.GET.get("cart_origin", "")}, status=status)

@@ -65,6 +65,7 @@ pixel_patterns = [
     path("fbevents.js", pixel_web.fbevents_js, name="fbevents_js"),
     path("tr", pixel_web.tr, name="pixel_tr"),
     path("storefront/", pixel_web.storefront, name="storefront"),
+    path("storefront/fb-checkout", pixel_web.fb_checkout, name="storefront_fb_checkout"),
 ]
 
 urlpatterns = [

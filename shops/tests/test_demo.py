@@ -33,6 +33,21 @@ def test_seed_demo_connects_the_first_shop_once_and_it_checks_healthy(sandbox, s
     assert len(sandbox.state()["businesses"]) == 1
 
 
+def test_the_connected_demo_shop_checks_out_at_the_sandbox_storefront(sandbox, settings):
+    """The demo shop's website checkout is the sandbox's stand-in website: its check passes, so
+    the demo shows no "missing checkout link" issue."""
+    from shops.tasks import check_checkout_link
+
+    settings.CHECKOUT_ALLOW_LOCAL_URLS = True
+    call_command("seed_demo", stdout=io.StringIO())
+    lotus = Shop.objects.get(external_business_id="demo-lotus-tea")
+    assert lotus.checkout_url == f"{sandbox.base_url}/storefront/fb-checkout"
+    check_checkout_link(lotus.pk)
+    lotus.refresh_from_db()
+    assert lotus.checkout_ok is True, lotus.checkout_results
+    assert not ShopIssue.objects.filter(shop=lotus, kind="shop.checkout_link", resolved_at=None).exists()
+
+
 def test_the_seeder_does_nothing_without_the_sandbox(alice, settings):
     from shops.services import create_shop
 
