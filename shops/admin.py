@@ -155,7 +155,8 @@ class ShopAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_filter = [HealthFilter, "meta_connection__status", "country", "currency"]
     search_fields = ["name", "external_business_id", "meta_connection__catalog_id", "meta_connection__commerce_merchant_settings_id", "memberships__user__email"]
     list_select_related = ["meta_connection"]
-    readonly_fields = ["external_business_id", "created_at", "onboarded_at"]
+    readonly_fields = ["external_business_id", "created_at", "onboarded_at", "checkout_ok", "checkout_checked_at",
+                       "checkout_reason"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [MetaConnectionInline, MembershipInline, OpenIssueInline]
     actions = [check_now]
