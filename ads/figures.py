@@ -35,8 +35,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from ads.models import AdsSettings
-from graph.errors import GraphError, PermissionDenied, TokenInvalid
 from kernel.money import Money
+from shops.figures import guarded
+from shops.figures import when as _when
 
 FIGURES_JOB = "ads.read_figures"
 #: the stored figures are read again when older than this (the hourly pixel sweep checks)
@@ -65,27 +66,9 @@ def read_figures(shop_id: int, *, client=None) -> dict:
              "catalog": lambda: _catalog(client, conn.catalog_id),
              "days": lambda: _days(client, conn.pixel_id, now)}
     for name, read in parts.items():
-        stored[name] = _guarded(read, stored.get(name) or {}, now)
+        stored[name] = guarded(read, stored.get(name) or {}, now)
     AdsSettings.objects.filter(pk=prefs.pk).update(meta_figures=stored, figures_read_at=now)
     return {name: stored[name]["state"] for name in parts}
-
-
-def _guarded(read, previous: dict, now) -> dict:
-    from shops.health.jobs import reason_of
-
-    try:
-        part = read()
-    except TokenInvalid:
-        raise
-    except PermissionDenied as error:
-        return {"state": "permission", "missing": reason_of(error)[1].get("missing", ""), "read_at": now.isoformat()}
-    except GraphError as error:
-        kept = {k: v for k, v in previous.items() if k not in ("state", "error")}
-        return {**kept, "state": "error" if not kept else previous.get("state", "error"),
-                "error": error.user_message()[:300], "error_at": now.isoformat()}
-    except (ArithmeticError, TypeError, ValueError) as error:  # an answer we cannot read exactly
-        return {"state": "error", "error": str(error)[:300], "error_at": now.isoformat()}
-    return {**part, "read_at": now.isoformat()}
 
 
 # --- the ad account's Insights --------------------------------------------------------------------
@@ -244,9 +227,3 @@ def chart(prefs: AdsSettings, own_days: list[dict], days: int) -> dict:
             r[f"{name}_h"], r[f"{name}_y"], r[f"{name}_x"] = h, 100 - h, r["x0"] + offset * bar
     return {"rows": rows, "bar": bar, "days": days, "read_at": _when(part.get("read_at")),
             "state": part.get("state", "")}
-
-
-def _when(text):
-    from django.utils.dateparse import parse_datetime
-
-    return parse_datetime(text) if text else None

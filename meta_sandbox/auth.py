@@ -26,7 +26,7 @@ from .models import Token
 KNOWN_SCOPES = (
     "ads_management", "ads_read", "business_management", "catalog_management", "commerce_account_manage_orders",
     "commerce_account_read_orders", "commerce_account_read_reports", "commerce_account_read_settings",
-    "commerce_manage_accounts", "email", "instagram_basic", "instagram_shopping_tag_products",
+    "commerce_manage_accounts", "email", "instagram_basic", "instagram_manage_insights", "instagram_shopping_tag_products",
     "manage_business_extension", "pages_manage_metadata", "pages_read_engagement", "pages_show_list",
     "public_profile", "read_insights",
 )
@@ -35,7 +35,7 @@ DEFAULT_SCOPES = (
     "manage_business_extension", "business_management", "catalog_management", "ads_management", "ads_read",
     "pages_read_engagement", "pages_show_list", "instagram_basic", "commerce_account_read_settings",
     "commerce_account_manage_orders", "commerce_account_read_orders", "commerce_account_read_reports",
-    "commerce_manage_accounts",
+    "commerce_manage_accounts", "read_insights", "instagram_manage_insights",
 )
 
 _PREFIX = "EAA"

@@ -44,6 +44,8 @@ SCOPE_TEXT = {
     "commerce_account_read_orders": gettext_lazy("Read your shop's orders"),
     "commerce_account_read_reports": gettext_lazy("Read your shop's finance reports"),
     "commerce_manage_accounts": gettext_lazy("Manage your commerce accounts"),
+    "read_insights": gettext_lazy("Read your Page's insights"),
+    "instagram_manage_insights": gettext_lazy("Read your Instagram account's insights"),
 }
 
 

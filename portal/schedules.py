@@ -45,6 +45,7 @@ REGISTRY: list[Entry] = [
     Entry("promotions-allocations", "promotions.tasks.pull_allocations_due", minutes=10),
     Entry("ads-send-events", "ads.tasks.send_due_shops", minutes=1),
     Entry("ads-check-pixels", "ads.tasks.check_all_pixels", schedule_type=Schedule.HOURLY),
+    Entry("metatools-figures", "metatools.tasks.read_due_figures", schedule_type=Schedule.HOURLY),
     Entry("finance-sync", "finance.tasks.sync_all_shops", schedule_type=Schedule.DAILY),
     Entry("webhook-sweep", "graph.tasks.process_pending_webhook_events", minutes=5),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "promotions",
     "ads",
     "finance",
+    "metatools",
 ]
 
 GRAPH_SANDBOX_ENABLED = env.bool("GRAPH_SANDBOX_ENABLED", default=DEBUG)

@@ -6,6 +6,8 @@ from portal import storefront_api, views
 
 shop_patterns = [
     path("", views.dashboard, name="dashboard"),
+    path("meta-tools/", views.meta_tools, name="meta_tools"),
+    path("meta-tools/refresh/", views.meta_tools_refresh, name="meta_tools_refresh"),
     path("", include("shops.urls")),
     path("catalog/", include("catalog.urls")),
     path("orders/", include("orders.urls")),

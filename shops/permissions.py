@@ -3,7 +3,8 @@
 A feature's permissions are named here once; the wizard asks for all of them (`requested_scopes`)
 and the checks say which feature a missing permission stops (`features_missing`). Sources:
 META_API.md §3.1 (order management: Meta's "Setting up the Commerce API" and "Using the API"
-pages), §5.1 (the FBE login dialog; WooCommerce's set), §7 (Pixel, Conversions API).
+pages), §5.1 (the FBE login dialog; WooCommerce's set), §7 (Pixel, Conversions API); Meta's Page and
+Instagram insights references (the organic figures).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ FEATURES: dict[str, tuple] = {
                             "commerce_account_manage_orders", "commerce_manage_accounts")),
     "reports": (_("Payouts and finance reports"), ("commerce_account_read_reports",)),
     "ads": (_("Pixel, Conversions API and ads figures"), ("ads_management", "ads_read")),
+    # Page Insights need read_insights (and pages_read_engagement, asked for "shop"); Instagram
+    # account insights need instagram_manage_insights (and instagram_basic): Meta's "Get Page
+    # Insights" and "Instagram Account Insights" pages (metatools.figures).
+    "insights": (_("Page and Instagram figures"), ("read_insights", "instagram_manage_insights")),
 }
 
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.shortcuts import render
 
+from catalog import summary
 from catalog.issues import catalog_issue_cards
-from catalog.models import ImportJob, Product
+from catalog.models import ImportJob
 from shops.tenancy import shop_view
 
 
 @shop_view
 def index(request, shop):
-    counts = Product.objects.live().filter(shop=shop).aggregate(
-        total=Count("pk"),
-        archived=Count("pk", filter=Q(status=Product.Status.ARCHIVED)),
-        pending=Count("pk", filter=Q(needs_sync_slow=True) | Q(needs_sync_fast=True)),
-        never=Count("pk", filter=Q(synced_at__isnull=True)),
-    )
+    counts = summary.counts(shop)
     from catalog.sync.panel import panel_context
 
     context = {

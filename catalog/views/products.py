@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from catalog import listing, services, sets
+from catalog import hooks, listing, services, sets
 from catalog.forms import BulkActionForm, ProductFilterForm, ProductForm, product_form_data, shop_timezone
 from catalog.issues import field_label, open_issue_codes
 from catalog.models import Product, ProductSet
@@ -121,6 +121,7 @@ def product_edit(request, shop, product_id):
         return render(request, "catalog/product_form.html", {
             "shop": shop, "form": form, "product": product, "variants": variants, "issues": issues,
             "sections": _sections(form, by_field), "focus_label": field_label(form.focus) if form.focus else "",
+            "panels": hooks.product_panels(product),
         })
 
 

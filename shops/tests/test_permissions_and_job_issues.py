@@ -25,7 +25,7 @@ def test_the_dialog_asks_for_every_features_permissions_and_begin_is_audited(own
     query = parse_qs(urlsplit(location).query)
     asked = query["scope"][0].split(",")
     assert set(asked) == {s for _label, scopes in FEATURES.values() for s in scopes}
-    assert "commerce_account_manage_orders" in asked and len(asked) == 13
+    assert "commerce_account_manage_orders" in asked and "read_insights" in asked and len(asked) == 15
     event = AuditEvent.objects.get(shop=shop_a, action="connection.begin")
     assert event.actor == alice and event.changes["scopes"] == all_permissions()
     assert query["state"][0] not in str(event.changes) + event.summary  # the state works like a password

@@ -1,0 +1,43 @@
+"""The catalog's figures at a glance (the catalog overview and the dashboard's Catalog card), in a
+few indexed queries whatever the catalog's size: the counts in one aggregate over the shop's live
+products, the products with open issues from the open-issue index, the last sync from the shop's
+sync state row."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from catalog.models import CatalogSync, Product, ProductIssue
+
+#: "synced": Meta confirmed the product as it is now (the product list's "sync=synced" filter)
+SYNCED = Q(needs_sync_slow=False, needs_sync_fast=False, synced_at__isnull=False)
+
+
+def counts(shop) -> dict:
+    """{total, archived, pending, never, synced} of the shop's live products (one query)."""
+    return Product.objects.live().filter(shop=shop).aggregate(
+        total=Count("pk"),
+        archived=Count("pk", filter=Q(status=Product.Status.ARCHIVED)),
+        pending=Count("pk", filter=Q(needs_sync_slow=True) | Q(needs_sync_fast=True)),
+        never=Count("pk", filter=Q(synced_at__isnull=True)),
+        synced=Count("pk", filter=SYNCED),
+    )
+
+
+def with_issues(shop) -> int:
+    """Live products with at least one open issue from Meta (one query)."""
+    return (ProductIssue.objects.open().filter(shop=shop, product__isnull=False, product__deleted_at__isnull=True)
+            .values("product_id").distinct().count())
+
+
+def last_sync(shop):
+    """When a sync of the shop's catalog last finished (any kind), or None (one query)."""
+    state = CatalogSync.objects.filter(shop=shop).values("last_fast_at", "last_changes_at", "last_full_at").first()
+    return max((t for t in (state or {}).values() if t), default=None)
+
+
+def at_a_glance(shop) -> dict:
+    """The dashboard's Catalog card: products, synced, with issues, last sync (three queries)."""
+    found = counts(shop)
+    return {"total": found["total"], "synced": found["synced"], "with_issues": with_issues(shop),
+            "last_sync": last_sync(shop)}
