@@ -23,8 +23,11 @@ demo: venv messages
 	$(PY) manage.py sync_schedules
 	$(PY) manage.py run_demo --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; a module's tests stay on one worker, so module
+# fixtures such as the real-process stacks are built once). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: venv messages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

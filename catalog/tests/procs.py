@@ -34,7 +34,9 @@ class Stack:
         redis = os.environ.get("REDIS_URL", "")
         if redis:
             # A Redis database of our own: no other cluster takes our tasks, nor we theirs.
-            self.env["REDIS_URL"] = urlunsplit(urlsplit(redis)._replace(path="/13"))
+            # (one per pytest-xdist worker: gw0 takes 13, gw1 14, …)
+            worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+            self.env["REDIS_URL"] = urlunsplit(urlsplit(redis)._replace(path=f"/{13 + worker % 3}"))
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=self.env,
                        check=True, timeout=300)
         self.server = self.spawn("serve")
