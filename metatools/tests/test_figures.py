@@ -169,3 +169,20 @@ def test_figures_as_pages_show_them_carry_datetimes():
     assert shown["page"]["follows_end_time"] == datetime(2026, 5, 2, 7, tzinfo=UTC)
     assert shown["page"]["read_at"] == datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
     assert figures.shown(None)["products"] == {"read_at": None, "error_at": None}
+
+
+def test_refresh_from_meta_reads_the_figures_now_by_tasks(meta_shop, owner):
+    shop = meta_shop.shop
+    ShopFigures.objects.filter(shop=shop).delete()
+    response = owner.post(reverse("meta_tools_refresh", args=[shop.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("meta_tools", args=[shop.pk])
+    assert ShopFigures.objects.get(shop=shop).figures["page"]["state"] == "ok"  # tasks run at once in tests
+    from ads.models import AdsSettings
+
+    assert AdsSettings.objects.get(shop=shop).figures_read_at is not None
+
+
+def test_refresh_from_meta_on_an_unconnected_shop_says_connect_first(owner, shop_a):
+    response = owner.post(reverse("meta_tools_refresh", args=[shop_a.pk]), follow=True)
+    assert "Connect the shop to Meta first." in response.content.decode()
+    assert not ShopFigures.objects.filter(shop=shop_a).exists()
