@@ -12,7 +12,6 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from ads.tasks import read_figures as read_ads_figures
 from catalog import services, sync
 from catalog.tests.factories import product_values
 from graph.models import GraphCall
@@ -73,41 +72,6 @@ def test_the_task_reads_the_organic_figures_and_stores_metas_values_with_their_d
     assert meta["page_token"] not in str(list(GraphCall.objects.values()))
     assert meta["page_token"] not in str(list(ShopFigures.objects.values()))
     assert GraphCall.objects.filter(path__endswith=f"{meta_shop.connection.page_id}/insights").count() == 2
-
-
-def test_the_meta_tools_page_shows_every_job_with_its_link_and_the_figures_with_their_dates(meta_shop, owner, alice):
-    shop = meta_shop.shop
-    _products(meta_shop, alice)
-    read_figures(shop.pk)
-    read_ads_figures(shop.pk)
-    stored = ShopFigures.objects.get(shop=shop).figures
-    conn = meta_shop.connection
-    page = owner.get(reverse("meta_tools", args=[shop.pk])).content.decode()
-    for job in ("shop_insights", "shop_look", "inbox", "ugc", "ads_reporting", "organic_insights",
-                "product_launches", "live_shopping", "tagged_post"):
-        assert f'id="job-{job}"' in page, job
-    assert f"latest/inbox/all/?asset_id={conn.page_id}&amp;business_id={conn.business_manager_id}" in page
-    assert f"instagram.com/{stored['ig_followers']['username']}/tagged/" in page
-    assert page.count('rel="noopener"') >= 8 and 'target="_blank"' in page
-    assert f"{stored['page']['follows']:,}" in page and "Page followers" in page
-    assert "Instagram reach, one day" in page and "Products people see most on Meta" in page
-    assert "Tea 0" in page
-    assert "The shop has no ad account at Meta yet." in page and "adsmanager" not in page
-
-
-def test_the_ads_job_shows_the_ads_figures_with_their_period_and_opens_the_accounts_reports(meta_shop, owner):
-    from meta_sandbox import facade
-    from shops.tasks import check_shop_health
-
-    shop = meta_shop.shop
-    account = facade.add_ad_account(meta_shop.business["business_id"], daily_spend="10.00")["ad_account_id"]
-    check_shop_health(shop.pk)
-    read_ads_figures(shop.pk)
-    page = owner.get(reverse("meta_tools", args=[shop.pk])).content.decode()
-    week = datetime.now(UTC).date()
-    assert "Last 7 days: $70.00 spent, 0 purchases" in page
-    assert f"{(week - timedelta(days=7)).isoformat()} to {(week - timedelta(days=1)).isoformat()}" in page
-    assert f"adsmanager/reporting/view?act={account}&amp;business_id={meta_shop.business['business_id']}" in page
 
 
 def test_a_missing_permission_says_which_and_offers_reconnect(connect_shop, shop_a, alice, owner, sandbox):
@@ -171,18 +135,9 @@ def test_figures_as_pages_show_them_carry_datetimes():
     assert figures.shown(None)["products"] == {"read_at": None, "error_at": None}
 
 
-def test_refresh_from_meta_reads_the_figures_now_by_tasks(meta_shop, owner):
-    shop = meta_shop.shop
-    ShopFigures.objects.filter(shop=shop).delete()
-    response = owner.post(reverse("meta_tools_refresh", args=[shop.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("meta_tools", args=[shop.pk])
-    assert ShopFigures.objects.get(shop=shop).figures["page"]["state"] == "ok"  # tasks run at once in tests
-    from ads.models import AdsSettings
-
-    assert AdsSettings.objects.get(shop=shop).figures_read_at is not None
-
-
-def test_refresh_from_meta_on_an_unconnected_shop_says_connect_first(owner, shop_a):
-    response = owner.post(reverse("meta_tools_refresh", args=[shop_a.pk]), follow=True)
-    assert "Connect the shop to Meta first." in response.content.decode()
-    assert not ShopFigures.objects.filter(shop=shop_a).exists()
+def test_staff_read_the_stored_figures_in_the_admin_and_cannot_change_them(meta_shop, staff_client):
+    row = ShopFigures.objects.get(shop=meta_shop.shop)
+    assert staff_client.get(reverse("admin:metatools_shopfigures_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:metatools_shopfigures_change", args=[row.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:metatools_productfigures_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:metatools_shopfigures_add")).status_code == 403
