@@ -7,12 +7,12 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from finance.disputes import NEAR_DEADLINE
 from finance.models import FinanceFeed
+from kernel.dates import format_datetime
 from kernel.issues import IssueCard
 from kernel.money import Money, format_money
 from orders.models import OrderFeed
@@ -49,7 +49,7 @@ def finance_issue_cards(shop) -> list[IssueCard]:
             title=(_("A chargeback of %(amount)s on order %(order)s passed its response deadline") if overdue else
                    _("Respond to the chargeback of %(amount)s on order %(order)s by %(deadline)s")) % {
                 "amount": _money(dispute, "amount"), "order": dispute.get("reference") or dispute["meta_order_id"],
-                "deadline": date_format(timezone.localtime(deadline), "SHORT_DATETIME_FORMAT")},
+                "deadline": format_datetime(deadline)},
             explanation=_("Meta gives you ten days from the chargeback to send the card issuer your evidence "
                           "(tracking and proof of delivery, the invoice, your messages with the buyer). Without "
                           "it the buyer keeps the money."),

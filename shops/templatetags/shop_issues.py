@@ -23,15 +23,7 @@ def issue_summary(context, shop) -> dict:
 
 @register.filter
 def ago(value) -> str:
-    """"just now" or "5 minutes ago", translated."""
-    from datetime import timedelta
+    """The age filter of `{% load dates %}` (kernel.dates.ago), also here for templates that load this library."""
+    from kernel.dates import ago as age
 
-    from django.utils import timezone
-    from django.utils.timesince import timesince
-    from django.utils.translation import gettext as _
-
-    if not value:
-        return ""
-    if timezone.now() - value < timedelta(minutes=1):
-        return _("just now")
-    return _("%(when)s ago") % {"when": timesince(value)}
+    return age(value)
