@@ -363,8 +363,9 @@ class Syncer:
             self.counts["transactions_updated"] += len(changed)
 
 
-def link_orders(orders) -> int:
-    """`orders.hooks` receiver: orders created after their transactions were read find them."""
+def link_orders(orders, lines=None) -> int:
+    """`orders.hooks` receiver: orders created after their transactions were read find them
+    (one UPDATE per ingest page)."""
     by_meta = {o.meta_order_id: o.pk for o in orders if getattr(o, "meta_order_id", "")}
     if not by_meta:
         return 0

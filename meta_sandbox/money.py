@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 
 # ISO 4217 minor units of the active currencies (funds codes and precious metals left out).
 _NO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
@@ -56,10 +57,16 @@ class UnknownCurrency(ValueError):
     """Not an ISO 4217 code the sandbox knows."""
 
 
+@lru_cache(maxsize=1024)
+def _known_code(text: str) -> str | None:
+    code = text.strip().upper()
+    return code if code in EXPONENTS else None
+
+
 def currency_code(value) -> str:
     """The upper-case ISO 4217 code (`" usd "` → `"USD"`); UnknownCurrency otherwise."""
-    code = value.strip().upper() if isinstance(value, str) else None
-    if code not in EXPONENTS:
+    code = _known_code(value) if isinstance(value, str) else None
+    if code is None:
         raise UnknownCurrency(f"Unknown currency {value!r}: use an ISO 4217 code such as USD.")
     return code
 
@@ -135,9 +142,11 @@ def parse_price(text) -> tuple[int, str]:
     return to_minor(match.group(1), currency), currency
 
 
+@lru_cache(maxsize=65536, typed=True)
 def decimal_text(minor: int, currency: str) -> str:
     """Minor units as Meta writes them: 1234/USD → "12.34", 1000/JPY → "1000", 1234/KWD → "1.234",
-    -102/USD → "-1.02"."""
+    -102/USD → "-1.02". Cached (a pure function of two immutable values): a page of 100 orders
+    writes about 1,800 amounts, mostly the same few."""
     places = exponent(currency)
     sign = "-" if minor < 0 else ""
     whole, part = divmod(abs(int(minor)), 10**places)

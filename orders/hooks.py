@@ -1,16 +1,18 @@
 """What the apps above orders add to order ingestion, without orders importing them (the same
 inversion as the issue cards and `shops.hooks`):
 
-- `register_on_orders_created(fn)`: `fn(orders)` is called with the orders an ingest page
-  created (items and events written), inside that page's transaction, so whatever it records
-  commits or rolls back with the orders. Promotions records the promotions Meta applied.
+- `register_on_orders_created(fn)`: `fn(orders, lines)` is called with the orders an ingest
+  page created (items and events written) and `lines`, each order's lines as written ({order
+  pk: [OrderItem, ...]}, so a receiver needs no query for them), inside that page's
+  transaction, so whatever it records commits or rolls back with the orders. Promotions
+  records the promotions Meta applied; finance links transactions read before their order.
 - `register_detail_panel(fn)`: `fn(order)` returns (template name, context) or None: a panel
   the order page shows (finance: the order's transactions and the payout that paid it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 _ON_ORDERS_CREATED: list[Callable] = []
 
@@ -21,12 +23,12 @@ def register_on_orders_created(fn: Callable) -> Callable:
     return fn
 
 
-def orders_created(orders: Sequence) -> None:
-    """Called by ingest for the orders it just created (inside its transaction)."""
+def orders_created(orders: Sequence, lines: Mapping[int, Sequence]) -> None:
+    """Called by ingest for the orders it just created and their lines (inside its transaction)."""
     if not orders:
         return
     for fn in _ON_ORDERS_CREATED:
-        fn(orders)
+        fn(orders, lines)
 
 
 _DETAIL_PANELS: list[Callable] = []

@@ -100,6 +100,6 @@ def _create(shop, data: WebsiteOrder) -> Order:
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.RECEIVED, origin=Origin.BUYER,
                               message=f"Website order {data.order_id} received",
                               params={"state": order.state, "channel": order.channel})
-    hooks.orders_created([order])
+    hooks.orders_created([order], {order.pk: items})
     move_stock(shop, stock, reason=f"website order {data.order_id}")
     return order

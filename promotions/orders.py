@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from kernel import bulk
 from kernel.money import Money
-from orders.models import OrderItem
 from orders.money import allocate_per_unit_meta, units_share
 from promotions.models import Discount, LineAllocation, MetaAllocation, OrderPromotion
 
@@ -75,60 +76,53 @@ def _line_allocations(item, rows: dict, currency: str):
             yield row, amount, allocate_per_unit_meta(amount, item.quantity)
 
 
-@transaction.atomic
+PROMOTION_FIELDS = ("retailer_id", "discount_id", "campaign_name", "coupon_code", "sponsor", "granularity",
+                    "target_type", "currency", "applied_minor", "applied_after_tax")
+
+
 def record_order_promotions(order) -> list[OrderPromotion]:
     """Upsert the order's promotions and their line and unit allocations (see module docstring)."""
-    currency = order.currency
-    ours, codes = _discount_ids(order.shop_id)
-    rows: dict[str, OrderPromotion] = {}
-    for promo in order.promotions or []:
-        pid = str(promo.get("promotion_id") or "")
-        if pid:
-            rows[pid], _ = OrderPromotion.objects.update_or_create(
-                order=order, promotion_id=pid, defaults=_promotion_fields(promo, currency, ours, codes))
-    for item in order.items.all():
-        for row, amount, units in _line_allocations(item, rows, currency):
-            LineAllocation.objects.update_or_create(promotion=row, item=item, defaults={
-                "amount_minor": amount, "unit_minor": units})
-    return list(rows.values())
+    return record_promotions_for_orders([order]).get(order.pk, [])
 
 
-def record_promotions_for_orders(orders) -> None:
-    """For orders' ingest: record the promotions of newly created orders, a page at a time (they
-    have none yet, so rows are inserted in bulk: a few queries per page, not per order)."""
+@transaction.atomic(savepoint=False)
+def record_promotions_for_orders(orders, lines=None) -> dict[int, list[OrderPromotion]]:
+    """Upsert the promotions of `orders` and their line and unit allocations, a page of orders
+    at a time: one lookup of the shop's discounts, one upsert of promotions and one of line
+    allocations (`kernel.bulk.insert`: `ON CONFLICT ... DO UPDATE` on the unique keys, both databases), so
+    recording costs a few queries per page, not per order, and a replayed order is brought up
+    to date in the same statements. `lines` ({order pk: its OrderItems}, as `orders.hooks`
+    hands them over) spares reading the lines; without it they are read in one query. Returns
+    each order's promotion rows."""
     orders = [order for order in orders if order.promotions]
     if not orders:
-        return
-    # An order recorded already (a replayed page) is brought up to date row by row.
-    known = set(OrderPromotion.objects.filter(order__in=orders).values_list("order_id", flat=True))
-    for order in orders:
-        if order.pk in known:
-            record_order_promotions(order)
-    orders = [order for order in orders if order.pk not in known]
-    if not orders:
-        return
+        return {}
     by_shop: dict = {}
     rows: dict[int, dict[str, OrderPromotion]] = {}
-    new_rows = []
     for order in orders:
         if order.shop_id not in by_shop:
             by_shop[order.shop_id] = _discount_ids(order.shop_id)
         ours, codes = by_shop[order.shop_id]
-        rows[order.pk] = {}
+        mine = rows.setdefault(order.pk, {})
         for promo in order.promotions:
             pid = str(promo.get("promotion_id") or "")
-            if pid and pid not in rows[order.pk]:
-                row = OrderPromotion(order=order, promotion_id=pid, **_promotion_fields(promo, order.currency, ours,
-                                                                                       codes))
-                rows[order.pk][pid] = row
-                new_rows.append(row)
-    OrderPromotion.objects.bulk_create(new_rows)
-    currency = {order.pk: order.currency for order in orders}
-    allocations = []
-    for item in OrderItem.objects.filter(order_id__in=list(rows)).only("pk", "order_id", "quantity", "promotions"):
-        for row, amount, units in _line_allocations(item, rows[item.order_id], currency[item.order_id]):
-            allocations.append(LineAllocation(promotion=row, item=item, amount_minor=amount, unit_minor=units))
-    LineAllocation.objects.bulk_create(allocations)
+            if pid:  # a promotion listed twice: the last one wins, as row-by-row upserts had it
+                mine[pid] = OrderPromotion(order=order, promotion_id=pid,
+                                           **_promotion_fields(promo, order.currency, ours, codes))
+    bulk.insert(OrderPromotion, [row for mine in rows.values() for row in mine.values()],
+                unique_fields=["order", "promotion_id"], update_fields=PROMOTION_FIELDS)
+    if lines is None:
+        prefetch_related_objects(orders, "items")
+        lines = {order.pk: order.items.all() for order in orders}
+    allocations: dict[tuple[int, int], LineAllocation] = {}
+    for order in orders:
+        for item in lines.get(order.pk, ()):
+            for row, amount, units in _line_allocations(item, rows[order.pk], order.currency):
+                allocations[(row.pk, item.pk)] = LineAllocation(promotion=row, item=item, amount_minor=amount,
+                                                                unit_minor=units)
+    bulk.insert(LineAllocation, allocations.values(), unique_fields=["promotion", "item"],
+                update_fields=["amount_minor", "unit_minor"])
+    return {pk: list(mine.values()) for pk, mine in rows.items()}
 
 
 def pull_meta_allocations(order, *, client=None) -> int:

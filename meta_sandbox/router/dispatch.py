@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -118,6 +119,7 @@ def _bind(r: Route, segs: list[str], node: Node) -> dict | None:
     return bound
 
 
+@lru_cache(maxsize=256)
 def version_tuple(version: str) -> tuple[int, int]:
     major, _, minor = version.lstrip("v").partition(".")
     return int(major), int(minor or 0)

@@ -18,7 +18,8 @@ One poll (`poll_shop`), under the shop's poll lease (`orders.poll:<shop id>`), i
    same call and Meta applies it once), with per-order errors (2361003 ...) kept on the order.
 
 Each page is one transaction. Nothing holds a transaction open while talking to Meta. The
-ledger (`IngestRun`) records the window, counts and errors of every poll.
+ledger (`IngestRun`) records the window, counts and errors of every poll. Pages of steps 2 and
+3 are read one ahead (`readahead`): Meta serves the next page while we write this one.
 """
 
 from orders.ingest.acks import acknowledge_pending, apply_ack_answer, claim_batch, push_batch, retry_failed_acks

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.errors import Deprecated, GraphError
-from kernel.jobs import run_job
+from kernel.jobs import heartbeat, run_job
 from orders import meta
+from orders.ingest import readahead
 from orders.ingest.acks import acknowledge_pending
 from orders.ingest.upserts import apply_orders
 from orders.locks import lock_feed
@@ -151,22 +152,28 @@ class Poller:
         self.ledger.updated_after = since
         newest = feed.changes_watermark or 0
         params = {"state": CHANGED_STATES, "updated_after": since, "fields": meta.CHANGE_FIELDS}
-        for page in self.client.iter_pages(f"{self.cms}/commerce_orders", params, limit=PAGE_SIZE, orders=True):
-            self.count("calls")
-            self.count("pages")
-            parsed = self.parse_page(page)
-            newest = max([newest, *(p.updated_ts or 0 for p in parsed)])
-            last = not (page.get("paging") or {}).get("next")
-            self.apply(parsed, with_children=True, watermark=newest if last and newest else None)
+        with readahead.pages(self.client.iter_pages(f"{self.cms}/commerce_orders", params, limit=PAGE_SIZE,
+                                                    orders=True)) as pages:
+            for page in pages:
+                heartbeat()  # the read-ahead thread makes the calls: this thread's leases are kept here
+                self.count("calls")
+                self.count("pages")
+                parsed = self.parse_page(page)
+                newest = max([newest, *(p.updated_ts or 0 for p in parsed)])
+                last = not (page.get("paging") or {}).get("next")
+                self.apply(parsed, with_children=True, watermark=newest if last and newest else None)
         self.ledger.watermark = newest or None
 
     # --- 3. new orders ---
     def pull_new(self) -> None:
         params = {"state": NEW_STATES, "fields": meta.ORDER_FIELDS}
-        for page in self.client.iter_pages(f"{self.cms}/commerce_orders", params, limit=PAGE_SIZE, orders=True):
-            self.count("calls")
-            self.count("pages")
-            self.apply(self.parse_page(page), with_children=False)
+        with readahead.pages(self.client.iter_pages(f"{self.cms}/commerce_orders", params, limit=PAGE_SIZE,
+                                                    orders=True)) as pages:
+            for page in pages:
+                heartbeat()
+                self.count("calls")
+                self.count("pages")
+                self.apply(self.parse_page(page), with_children=False)
 
     def parse_page(self, page: dict) -> list[meta.OrderData]:
         parsed = []

@@ -8,6 +8,7 @@ from collections import Counter
 from django.utils import timezone
 
 from catalog.services import move_stock
+from kernel import bulk
 from orders import hooks, meta, states
 from orders.ingest.children import sync_children
 from orders.models import Order, OrderEvent, OrderItem, Origin, new_reference
@@ -20,9 +21,7 @@ def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, err
     counts: Counter = Counter()
     if not parsed:
         return counts
-    ids = [p.meta_order_id for p in parsed]
-    existing = {o.meta_order_id: o for o in Order.objects.filter(shop=shop, meta_order_id__in=ids)
-                .order_by("pk").select_for_update()}
+    existing = _lock_known(shop, [p.meta_order_id for p in parsed])
     new = [p for p in parsed if p.meta_order_id not in existing]
     new_ids = {p.meta_order_id for p in new}
     if new:
@@ -55,6 +54,19 @@ def apply_orders(shop, parsed: list[meta.OrderData], *, with_children: bool, err
     # Orders whose only news is Meta's update time (e.g. our own acknowledgement): one query.
     Order.objects.bulk_update(untouched, ["meta_updated_at"], batch_size=500)
     return counts
+
+
+def _lock_known(shop, meta_ids: list[str]) -> dict[str, Order]:
+    """The page's orders we hold already, locked in primary-key order. Found first through
+    the (shop, Meta id) unique index alone (`meta_order_id <> ''` lets both databases use that
+    partial index; a query with the model's ordering would walk every order of the shop, so
+    each page cost O(orders held)), then locked by primary key, only when there are any: a
+    page of new orders costs one index lookup."""
+    known = list(Order.objects.filter(shop=shop, meta_order_id__in=meta_ids).exclude(meta_order_id="")
+                 .order_by().values_list("pk", flat=True))
+    if not known:
+        return {}
+    return {o.meta_order_id: o for o in Order.objects.filter(pk__in=known).order_by("pk").select_for_update()}
 
 
 def _has_children(raw: dict) -> bool:
@@ -97,12 +109,13 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
             units_to_ship=sum(item.quantity for item in data.items),
             stock_taken=state != Order.State.COMPLETED, raw=data.raw,
         ))
-    Order.objects.bulk_create(orders)
-    items, events, stock = [], [], Counter()
+    bulk.insert(Order, orders)
+    items, events, stock, by_order = [], [], Counter(), {}
     for order, data in zip(orders, parsed, strict=True):
+        lines = []
         for position, item in enumerate(data.items):
             product_id = products.get(item.retailer_id)
-            items.append(OrderItem(
+            lines.append(OrderItem(
                 order=order, position=position, meta_item_id=item.meta_item_id, meta_product_id=item.meta_product_id,
                 retailer_id=item.retailer_id, product_id=product_id, title=item.title, quantity=item.quantity,
                 price_per_unit_minor=item.price_per_unit_minor, order_discount_minor=item.order_discount_minor,
@@ -112,12 +125,14 @@ def create_orders(shop, parsed: list[meta.OrderData]) -> dict[str, Order]:
             ))
             if order.stock_taken and product_id:
                 stock[product_id] -= item.quantity
+        items.extend(lines)
+        by_order[order.pk] = lines
         events.append(OrderEvent(order=order, kind=OrderEvent.Kind.RECEIVED, origin=Origin.BUYER,
                                  message=f"Order {data.meta_order_id} received ({order.state})",
                                  params={"state": order.state, "channel": order.channel}))
-    OrderItem.objects.bulk_create(items)
-    OrderEvent.objects.bulk_create(events)
-    hooks.orders_created(orders)
+    bulk.insert(OrderItem, items)
+    bulk.insert(OrderEvent, events)
+    hooks.orders_created(orders, by_order)
     move_stock(shop, stock, reason="Meta orders received")
     return {order.meta_order_id: order for order in orders}
 
