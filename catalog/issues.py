@@ -278,20 +278,23 @@ def from_batch_message(message: str) -> Reported:
     return Reported(code=code, message=message, field=field)
 
 
-@transaction.atomic
-def record_issues(shop, source: str, reports: Mapping[int | None, Iterable[Reported]], *, now=None) -> dict:
+@transaction.atomic(savepoint=False)  # its writes are all or nothing with the caller's
+def record_issues(shop, source: str, reports: Mapping[int | None, Iterable[Reported]], *, now=None,
+                  open_issues: Iterable[ProductIssue] | None = None) -> dict:
     """Make the open issues of `source` for each product in `reports` (None: the catalog)
     exactly the reported ones: new ones open, known ones refresh `last_seen`, the rest resolve.
-    Products absent from `reports` are left alone. Returns counts."""
+    Products absent from `reports` are left alone. Returns counts.
+
+    `open_issues`: the open issues of `source` for those products, when the caller has just read
+    them (locked) with others; otherwise they are read here."""
     now = now or timezone.now()
-    product_ids = [pid for pid in reports if pid is not None]
-    scope = Q(product_id__in=product_ids)
-    if None in reports:
-        scope |= Q(product__isnull=True)
-    open_issues = {
-        (i.product_id, i.code, i.field): i
-        for i in ProductIssue.objects.open().select_for_update().filter(scope, shop=shop, source=source)
-    }
+    if open_issues is None:
+        product_ids = [pid for pid in reports if pid is not None]
+        scope = Q(product_id__in=product_ids)
+        if None in reports:
+            scope |= Q(product__isnull=True)
+        open_issues = ProductIssue.objects.open().select_for_update().filter(scope, shop=shop, source=source)
+    open_issues = {(i.product_id, i.code, i.field): i for i in open_issues}
     new, seen = [], []
     for product_id, items in reports.items():
         for item in items:

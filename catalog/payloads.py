@@ -1,8 +1,14 @@
-"""Our products as Meta's items_batch records (META_API.md §2.1, §2.5).
+"""Our products as Meta's items_batch records (META_API.md §2.1, §2.5): the one mapping of our
+product fields to Meta's, used by every lane (the full, changes and fast syncs, the sync hashes a
+save computes, the benchmark's transfer floor).
 
-- `item_data(product)`: the full PRODUCT_ITEM `data` dict; `fast_item_data(product)`: only the
+The mapping reads a **row**: a mapping of our field names (`ROW_FIELDS`) to their values, as
+`Product.objects.values(*ROW_FIELDS)` returns them, so a sync streams rows from one query and
+never builds model instances. A `Product` is accepted too (its fields are read into a row).
+
+- `item_data(row)`: the full PRODUCT_ITEM `data` dict; `fast_item_data(row)`: only the
   volatile fields (price, sale price and its dates, availability, inventory).
-- `item_request(product, fast=False)` / `delete_request(product)`: one `requests[]` record.
+- `item_request(row, fast=False)` / `delete_request(row)`: one `requests[]` record.
 
 Rules we chose:
 - The retailer id goes in `data.id` (not `retailer_id`), prices as "9.99 USD".
@@ -18,7 +24,12 @@ Rules we chose:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from kernel.money import Money
 
 FAST_FIELDS = ("price", "sale_price", "sale_price_effective_date", "availability", "quantity_to_sell_on_facebook")
 
@@ -28,6 +39,24 @@ _TEXT_FIELDS = (
     "age_group", "google_product_category", "fb_product_category", "product_type",
     "custom_label_0", "custom_label_1", "custom_label_2", "custom_label_3", "custom_label_4",
 )
+
+#: The product fields the fast record reads.
+FAST_ROW_FIELDS = ("retailer_id", "currency", "price_minor", "sale_price_minor", "sale_starts_at", "sale_ends_at",
+                   "availability", "quantity_to_sell_on_facebook", "deleted_at")
+
+#: Every product field the mapping reads (a `values()` row of these makes any record).
+ROW_FIELDS = (*FAST_ROW_FIELDS, "status", "title", "description", "brand", "link", "image_link",
+              "additional_image_links", "condition", "shipping_weight_value", "shipping_weight_unit",
+              "internal_labels", "set_labels", *_TEXT_FIELDS)
+
+_ARCHIVED = "archived"  # Product.Status.ARCHIVED (this module is imported by the model's module)
+
+
+def row_of(product, names: tuple[str, ...] = ROW_FIELDS) -> Mapping:
+    """A product's fields `names` as the mapping reads them (a `values()` row is passed through)."""
+    if isinstance(product, Mapping):
+        return product
+    return {name: getattr(product, name) for name in names}
 
 
 def effective_date(start: datetime | None, end: datetime | None) -> str:
@@ -41,45 +70,67 @@ def _meta_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M+00:00")
 
 
+def internal_labels(labels, set_labels) -> list[str]:
+    """Meta's `internal_label`: the seller's own labels and those of the picked sets, sorted once each."""
+    return sorted({*(labels or ()), *(set_labels or ())})
+
+
+def shipping_weight(value: Decimal | None, unit: str) -> str:
+    """Meta's `shipping_weight`: "0.15 kg", or "" without a weight or a unit."""
+    if value is None or not unit:
+        return ""
+    return f"{value.normalize():f} {unit}"
+
+
+@lru_cache(maxsize=8192)
+def meta_price(minor: int, currency: str) -> str:
+    """Meta's "9.99 USD" for an amount in minor units (kernel.money; the same prices recur
+    across a catalog, so a sync formats each once)."""
+    return Money(minor, currency).to_meta_price()
+
+
 def fast_item_data(product) -> dict:
+    row = row_of(product, FAST_ROW_FIELDS)
+    on_sale = row["sale_price_minor"] is not None
     data = {
-        "id": product.retailer_id,
-        "price": product.price.to_meta_price(),
-        "sale_price": product.sale_price.to_meta_price() if product.on_sale else "",
-        "sale_price_effective_date": effective_date(product.sale_starts_at, product.sale_ends_at)
-        if product.on_sale else "",
-        "availability": product.availability,
+        "id": row["retailer_id"],
+        "price": meta_price(row["price_minor"], row["currency"]),
+        "sale_price": meta_price(row["sale_price_minor"], row["currency"]) if on_sale else "",
+        "sale_price_effective_date": effective_date(row["sale_starts_at"], row["sale_ends_at"]) if on_sale else "",
+        "availability": row["availability"],
     }
-    if product.quantity_to_sell_on_facebook is not None:
-        data["quantity_to_sell_on_facebook"] = product.quantity_to_sell_on_facebook
+    if row["quantity_to_sell_on_facebook"] is not None:
+        data["quantity_to_sell_on_facebook"] = row["quantity_to_sell_on_facebook"]
     return data
 
 
 def item_data(product) -> dict:
+    row = row_of(product)
     data = {
-        "id": product.retailer_id,
-        "title": product.title,
-        "description": product.description,
-        "brand": product.brand,
-        "link": product.link,
-        "image_link": product.image_link,
-        "additional_image_link": list(product.additional_image_links),
-        "condition": product.condition,
-        "visibility": "staging" if product.is_archived else "published",
-        "shipping_weight": product.shipping_weight,
-        "internal_label": product.all_internal_labels,
+        "id": row["retailer_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "brand": row["brand"],
+        "link": row["link"],
+        "image_link": row["image_link"],
+        "additional_image_link": list(row["additional_image_links"] or ()),
+        "condition": row["condition"],
+        "visibility": "staging" if row["status"] == _ARCHIVED else "published",
+        "shipping_weight": shipping_weight(row["shipping_weight_value"], row["shipping_weight_unit"]),
+        "internal_label": internal_labels(row["internal_labels"], row["set_labels"]),
     }
     for name in _TEXT_FIELDS:
-        data[name] = getattr(product, name)
-    data.update(fast_item_data(product))
+        data[name] = row[name]
+    data.update(fast_item_data(row))
     return data
 
 
 def item_request(product, *, fast: bool = False) -> dict:
-    if product.is_deleted:
-        return delete_request(product)
-    return {"method": "UPDATE", "data": fast_item_data(product) if fast else item_data(product)}
+    row = row_of(product, FAST_ROW_FIELDS if fast else ROW_FIELDS)
+    if row["deleted_at"] is not None:
+        return delete_request(row)
+    return {"method": "UPDATE", "data": fast_item_data(row) if fast else item_data(row)}
 
 
 def delete_request(product) -> dict:
-    return {"method": "DELETE", "data": {"id": product.retailer_id}}
+    return {"method": "DELETE", "data": {"id": row_of(product, ("retailer_id",))["retailer_id"]}}

@@ -162,7 +162,7 @@ def delete_product(shop, product: Product, *, actor=None) -> None:
     ProductIssue.objects.open().filter(product=product).update(resolved_at=now)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one statement: inside a caller's transaction it needs no savepoint
 def confirm_synced(shop, confirmations: Iterable[tuple[int, str | None, str | None]]) -> int:
     """Record what Meta confirmed: (product id, slow hash sent or None, fast hash sent or None).
 

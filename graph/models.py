@@ -1,12 +1,43 @@
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernel.crypto import EncryptedTextField
+
+_collecting = threading.local()
+
+
+class GraphCallManager(models.Manager):
+    """``GraphCall.objects``, which can gather journal rows and insert them in one statement."""
+
+    def create(self, **kwargs):
+        rows = getattr(_collecting, "rows", None)
+        if rows is None:
+            return super().create(**kwargs)
+        row = self.model(**kwargs)
+        rows.append(row)
+        return row
+
+    @contextmanager
+    def collected(self):
+        """Inside the block, ``create()`` in this thread makes the row without saving it; the rows
+        are inserted together when the block ends (``graph.journal.DeferredHooks.flush``)."""
+        outer = getattr(_collecting, "rows", None)
+        _collecting.rows = rows = []
+        try:
+            yield rows
+        finally:
+            _collecting.rows = outer
+        if outer is not None:
+            outer.extend(rows)
+        elif rows:
+            self.bulk_create(rows)
 
 
 class GraphCall(models.Model):
@@ -34,6 +65,8 @@ class GraphCall(models.Model):
     error_message = models.TextField(_("error message"), blank=True)
     fbtrace_id = models.CharField(_("fbtrace_id"), max_length=64, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    objects = GraphCallManager()
 
     class Meta:
         ordering = ["-created", "-pk"]

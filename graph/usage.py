@@ -145,6 +145,24 @@ def merge_usage(stored: Mapping | None, fresh: Mapping, now: datetime | None = N
     return merged
 
 
+def fold_readings(earlier: Mapping | None, later: Mapping) -> dict:
+    """Two responses' figures (``parse_usage_headers`` shape) as one reading: each part (the app,
+    each BUC type, the ad account) is the later one's where it has it. Merging the folded reading
+    into the stored figures gives what merging both in turn gives (``merge_usage`` keeps the
+    latest of each part), so a batch of calls can store its usage once."""
+    folded: dict[str, Any] = {k: v for k, v in (earlier or {}).items() if k != "buc"}
+    buc = {str(e.get("type") or "unknown"): e for e in (earlier or {}).get("buc") or [] if isinstance(e, Mapping)}
+    for key in ("app", "ad_account"):
+        if key in later:
+            folded[key] = later[key]
+    for entry in later.get("buc") or []:
+        if isinstance(entry, Mapping):
+            buc[str(entry.get("type") or "unknown")] = entry
+    if buc:
+        folded["buc"] = list(buc.values())
+    return folded
+
+
 def _fresh(part: Mapping, now: datetime, max_age: timedelta | None) -> bool:
     if max_age is None:
         return True

@@ -206,13 +206,11 @@ class Product(models.Model):
 
     @property
     def all_internal_labels(self) -> list[str]:
-        return sorted({*self.internal_labels, *self.set_labels})
+        return payloads.internal_labels(self.internal_labels, self.set_labels)
 
     @property
     def shipping_weight(self) -> str:
-        if self.shipping_weight_value is None or not self.shipping_weight_unit:
-            return ""
-        return f"{self.shipping_weight_value.normalize():f} {self.shipping_weight_unit}"
+        return payloads.shipping_weight(self.shipping_weight_value, self.shipping_weight_unit)
 
     def refresh_sync_state(self) -> None:
         """Recompute both hashes and the dirty flags from the current field values."""

@@ -1,7 +1,7 @@
 """The catalog sync engine: our products to Meta's `items_batch`, batch results back.
 
 Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (the lease
-`catalog.sync:<shop id>` in `kernel.Lease`, renewed per batch):
+`catalog.sync:<shop id>` in `kernel.Lease`, renewed while the run works):
 
 - **fast**: price, sale price, availability and inventory of products Meta knows, seconds after
   an edit (coalesced: `request_fast_sync` on commit, a debounce lease, a minimum spacing between
@@ -11,8 +11,9 @@ Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (the lea
 - **full** (daily): every product as a full record, product sets, and removal at Meta of items
   of the shop's catalog that no longer exist here (the catalog's products listed with paging).
 
-Each batch (≤ 5,000 records, ≤ 28 MB form-encoded) is written as a CatalogBatch row with the
-hashes sent *before* the call, and gets Meta's handle after it. Products are marked synced only
+Each batch (≤ 5,000 records, ≤ 28 MB, sent as a JSON body) is written as a CatalogBatch row with
+the hashes sent *before* the call, and gets Meta's handle after it; the calls run on worker
+threads while the run's thread builds the next batch and applies Meta's answers (`engine`). Products are marked synced only
 from `check_batch_request_status` results for that handle: confirmed → `confirm_synced` with the
 hashes sent (so a product edited meanwhile stays dirty); rejected → a product issue (source
 "batch"). A worker killed anywhere leaves either a pending row (abandoned by the next run: its
@@ -26,8 +27,9 @@ so confirmed items are not sent again.
 
 The modules: `config` (settings, lease keys, `Deferred`), `state` (the shop's sync state and
 connection, the budget, the fast lane's requests), `run` (`sync_shop`, `poll_shop`), `engine`
-(one run's batches), `results` (reading batch answers), `sets`, `diagnostics`, `panel` (what
-the seller's pages show and ask).
+(one run: its phases and sending pipeline), `batches` (rows to batches), `background` (calls on
+worker threads), `outcomes` (status checks, per-item results), `reconcile`, `results` (reading
+batch answers), `sets`, `diagnostics`, `panel` (what the seller's pages show and ask).
 """
 
 from catalog.sync.run import Outcome, sync_shop

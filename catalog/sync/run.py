@@ -52,7 +52,7 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
             _reschedule(shop_id, kind, run_id, 60, trigger)
         return Outcome("busy", run_id)
     started = timezone.now()
-    run = None
+    run = engine = None
     try:
         engine = Engine(conn, state, lease)
         engine.recover()
@@ -82,6 +82,8 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
             _retry_soon(shop_id, kind, trigger)
         raise
     finally:
+        if engine is not None:
+            engine.flush(force=True)  # the journal of the run's last calls, its latest usage
         lease.release()
         _follow_up_fast(shop_id, started)
 
@@ -145,6 +147,8 @@ def poll_shop(shop_id: int) -> int:
         applied = engine.poll(deadline=time.monotonic())
     except Deferred:
         return 0
+    finally:
+        engine.flush(force=True)
     if applied and Product.objects.filter(shop_id=shop_id).needing_fast_sync().exists():
         request_fast_sync(shop_id)
     return applied

@@ -40,5 +40,7 @@ def batch_calls(sandbox) -> list[list[dict]]:
 
 def decode(row) -> list[dict]:
     """The records of one journalled items_batch call (small calls only: the journal cuts long
-    values)."""
-    return json.loads(row["params"]["requests"])
+    values). The sync sends them in a JSON body, where they stay typed; a form-encoded call has
+    them as a JSON string."""
+    records = row["params"]["requests"]
+    return json.loads(records) if isinstance(records, str) else records

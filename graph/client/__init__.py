@@ -10,7 +10,8 @@ database (the call journal, usage figures, the connection's health) is passed in
   logged URL or a ``requests`` exception message; every message we build is scrubbed of the
   token and the proof anyway.
 * Parameters are encoded as Meta's SDKs do: query string for GET/DELETE, form fields for POST,
-  nested values JSON-encoded.
+  nested values JSON-encoded; or, for a large write (``post(..., body="json")``: items_batch), one
+  JSON body, which Graph reads the same way (see ``GraphClient.post``).
 * Errors become the typed exceptions of ``graph.errors``. Reads, and writes that are idempotent
   (an ``idempotency_key`` parameter, or ``idempotent=True`` for upserts), are retried on
   transient and rate-limit errors with capped exponential backoff and jitter. Nothing else is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -77,6 +78,13 @@ class GraphClient(Endpoints, Paging, RetryPolicy):
         self.on_success = on_success
         self.sleep = sleep
 
+    def with_session(self, session: requests.Session) -> GraphClient:
+        """The same client (token, settings, hooks) over another HTTP session: for calls made from
+        another thread beside this client's own."""
+        twin = copy.copy(self)
+        twin.session = session
+        return twin
+
     def __repr__(self) -> str:
         return f"<GraphClient {self.base_url} {self.version}>"
 
@@ -107,6 +115,16 @@ class GraphClient(Endpoints, Paging, RetryPolicy):
         return self.request("GET", path, params, **options)
 
     def post(self, path: str, params: Mapping | None = None, **options: Any) -> Any:
+        """A write. ``body="json"`` sends the parameters as one JSON object instead of form fields:
+        for a large write (items_batch: up to 28 MB of records) it spares percent-encoding a JSON
+        string. Graph reads a JSON body's keys as parameters: Meta documents POSTs with
+        ``Content-Type: application/json`` bodies to graph.facebook.com (Messenger's Send API
+        reference, https://developers.facebook.com/docs/messenger-platform/reference/send-api/:
+        "The payload must be provided in JSON format"), and Meta's own Facebook for WooCommerce
+        plugin sends every Graph call, items_batch included, as a JSON body
+        (facebook/facebook-for-woocommerce, includes/API.php sets ``Content-Type:
+        application/json``; includes/API/ProductCatalog/ItemsBatch/Create/Request.php puts
+        ``requests`` in that body as an array)."""
         return self.request("POST", path, params, **options)
 
     def delete(self, path: str, params: Mapping | None = None, **options: Any) -> Any:

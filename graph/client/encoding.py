@@ -1,4 +1,5 @@
-"""Parameters as Meta's SDKs encode them, the journal's masking, paging URLs without secrets, the proof."""
+"""Parameters as Meta's SDKs encode them (form fields, or one JSON body), the journal's masking, paging
+URLs without secrets, the proof."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ SECRET_PARAMS = frozenset({
 })
 MASK = "***"
 _JOURNAL_VALUE_LIMIT = 200
+
+
+class RawJSON(str):
+    """A parameter value that is JSON text already (e.g. the records of an items_batch call, each
+    encoded once as it was built): sent as that text in a form field, and spliced in verbatim,
+    typed, in a JSON body, instead of being decoded and encoded again."""
 
 
 def encode_value(value: Any) -> str:
@@ -40,6 +47,21 @@ def _json_default(value: Any) -> Any:
 def encode_params(params: Mapping[str, Any]) -> dict[str, str]:
     """All parameters encoded; None values are left out."""
     return {str(k): encode_value(v) for k, v in params.items() if v is not None}
+
+
+def json_body(params: Mapping[str, Any]) -> bytes:
+    """All parameters as one JSON object (the body of a ``Content-Type: application/json`` POST):
+    values keep their JSON types (``true``, numbers, nested arrays and objects), ``RawJSON``
+    values go in as they are, None values are left out. Graph reads a JSON body as it reads form
+    fields (see ``GraphClient.post``)."""
+    parts = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        text = value if isinstance(value, RawJSON) else json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+                                                                    default=_json_default)
+        parts.append(f"{json.dumps(str(key))}:{text}")
+    return ("{" + ",".join(parts) + "}").encode()
 
 
 def fields_param(fields: str | list | tuple) -> str:

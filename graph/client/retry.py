@@ -45,6 +45,7 @@ class RetryPolicy(Transport):
         idempotent: bool = False,
         retry: bool | None = None,
         max_wait: float | None = None,
+        body: str = "form",
     ) -> Any:
         """Call Graph and return the decoded JSON answer, or raise a ``GraphError``.
 
@@ -52,11 +53,14 @@ class RetryPolicy(Transport):
         marks an upsert-like write as safe to retry; a write carrying ``idempotency_key`` is
         retried too. ``retry`` forces the choice. ``max_wait`` caps the seconds this call may
         spend sleeping between attempts (default: the client's ``max_wait``); a rate-limit wait
-        longer than what is left raises ``RateLimited`` with ``retry_after`` instead.
+        longer than what is left raises ``RateLimited`` with ``retry_after`` instead. ``body="json"``
+        sends a POST's parameters as a JSON body (large writes: items_batch), ``"form"`` as form fields.
         """
         method = method.upper()
         if method not in ("GET", "POST", "DELETE"):
             raise ValueError(f"unsupported method {method}")
+        if body not in ("form", "json"):
+            raise ValueError(f"body must be 'form' or 'json', not {body!r}")
         path = self._clean_path(path)
         params = dict(params or {})
         if fields is not None:
@@ -76,7 +80,7 @@ class RetryPolicy(Transport):
         while True:
             attempt += 1
             heartbeat()  # the worker is alive: keep its leases (kernel.jobs), each attempt is < a lease
-            result = self._attempt(method, path, api_version, params, attempt, removed_hint=orders)
+            result = self._attempt(method, path, api_version, params, attempt, removed_hint=orders, body=body)
             if not isinstance(result, GraphError):
                 return result
             error = result

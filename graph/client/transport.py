@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from graph.client.encoding import MASK, encode_params, masked_params, strip_secret_query
+from graph.client.encoding import MASK, encode_params, json_body, masked_params, strip_secret_query
 from graph.client.results import CallRecord
 from graph.errors import GraphError, RateLimited, TokenInvalid, Transient, classify
 from graph.usage import parse_usage_headers, rate_limit_wait
@@ -67,14 +67,21 @@ class Transport:
             log.warning("graph client hook %s failed", getattr(hook, "__name__", hook), exc_info=True)
 
     def _attempt(self, method: str, path: str, version: str, params: dict, attempt: int, *,
-                 removed_hint: bool) -> Any:
-        """One HTTP exchange. Returns the decoded answer or (not raises) a GraphError."""
+                 removed_hint: bool, body: str = "form") -> Any:
+        """One HTTP exchange. Returns the decoded answer or (not raises) a GraphError.
+
+        A POST sends its parameters as form fields, or with ``body="json"`` as one JSON object
+        (``Content-Type: application/json``): no percent-encoding of a large JSON value."""
         url = f"{self.base_url}/{version}/{path}"
-        send = encode_params(params)
-        if self._proof:
-            send["appsecret_proof"] = self._proof
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        payload_kw = {"params": send} if method in ("GET", "DELETE") else {"data": send}
+        if body == "json" and method == "POST":
+            payload_kw = {"data": json_body({**params, "appsecret_proof": self._proof or None})}
+            headers["Content-Type"] = "application/json"
+        else:
+            send = encode_params(params)
+            if self._proof:
+                send["appsecret_proof"] = self._proof
+            payload_kw = {"params": send} if method in ("GET", "DELETE") else {"data": send}
 
         started = time.monotonic()
         response = None
