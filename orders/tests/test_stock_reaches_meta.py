@@ -4,10 +4,9 @@ the fast lane: the new inventory reaches Meta right after the order is recorded,
 
 from __future__ import annotations
 
-import json
-
 from catalog import sync
 from catalog.tests.factories import make_product
+from catalog.tests.syncing import decode
 from orders.tests.helpers import TEA
 from shops.models import AuditEvent
 
@@ -15,7 +14,7 @@ from shops.models import AuditEvent
 def _inventory_sent(meta_shop, retailer_id: str) -> list[int]:
     sent = []
     for row in meta_shop.requests("*/items_batch"):
-        for record in json.loads(row["params"]["requests"]):
+        for record in decode(row):
             data = record.get("data") or {}
             if data.get("id") == retailer_id and "quantity_to_sell_on_facebook" in data:
                 sent.append(int(data["quantity_to_sell_on_facebook"]))
