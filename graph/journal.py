@@ -77,6 +77,13 @@ class DeferredHooks:
         with self._lock:
             self._invalid.append(error)
 
+    def pressing(self) -> bool:
+        """Whether a reading not yet written shows pressure (the next `flush` writes it): a budget
+        decision must flush first, or it reads figures older than the last answer."""
+        with self._lock:
+            usage = self._usage
+        return usage is not None and self._pressing(usage)
+
     # --- flush (the thread that owns the database connection) ---
 
     def flush(self, *, force: bool = False) -> None:

@@ -284,6 +284,11 @@ class Engine(BatchResults, Reconcile):
             "idempotent": True, "body": "json"}
 
     def budget(self, kind: str) -> None:
+        """Defer the run when Meta's last reported batch budget says so. The answer of the call
+        just landed may carry the reading that matters (its usage is noted, not yet written, while
+        the calls overlap): a pressing reading is written first, so the decision sees it."""
+        if self.hooks.pressing():
+            self.flush()
         wait = budget_wait(self.conn, kind)
         if wait:
             raise Deferred(wait, "Meta's catalog batch budget is nearly spent; the sync continues later.")
