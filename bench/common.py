@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
+#: The seller every benchmark makes (`connected_shop`) and signs in as.
+SELLER, PASSWORD = "bench", "bench-pass-2026"
+
+
+def signed_in_client():
+    """A Django test client signed in as the bench seller (a session row, as a browser gets)."""
+    from django.test import Client
+
+    client = Client()
+    if not client.login(username=SELLER, password=PASSWORD):
+        raise SystemExit("the bench seller could not sign in")
+    return client
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0.95: p95) of `values`; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def finish(result: dict, missed: list[str]) -> int:
+    """Print the result as the last line (one JSON object) and each missed target on stderr;
+    the exit code: 1 when a target was missed."""
+    print(json.dumps(result))
+    for reason in missed:
+        print(reason, file=sys.stderr)
+    return 1 if missed else 0
+
 
 def connected_shop(create_business, *, name: str = "Bench shop", in_process: bool = True):
     """(shop, connection, business): a seller `bench`, a USD shop and its connection to a new
@@ -17,7 +50,7 @@ def connected_shop(create_business, *, name: str = "Bench shop", in_process: boo
     from shops.models import MetaConnection
     from shops.services import create_shop
 
-    owner = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-2026")
+    owner = get_user_model().objects.create_user(SELLER, "bench@example.com", PASSWORD)
     shop = create_shop(owner=owner, name=name, currency="USD", country="US")
     if in_process:
         with transaction.atomic():

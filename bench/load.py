@@ -42,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import finish, percentile, signed_in_client  # noqa: E402
+from bench.pages import add_size_arguments, check_sizes, pages, seeded_shop  # noqa: E402
 from kernel.localserver import fresh_database  # noqa: E402
 
 MIN_RPS = 100.0
@@ -160,13 +162,6 @@ class Session(threading.Thread):
         conn.close()
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
 def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -190,28 +185,11 @@ def run(args, env: dict) -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection, connections
-    from django.test import Client
-    from django.utils import timezone
 
-    from bench.common import connected_shop
-    from bench.pages import pages, seed
-    from meta_sandbox import facade as sandbox
-
-    call_command("migrate", verbosity=0, interactive=False)
-    shop, _conn, _business = connected_shop(sandbox.create_business)
-    started = time.perf_counter()
-    seeded = seed(shop, args.orders, args.products, timezone.now())
-    seeded["products"] = args.products
-    seed_seconds = time.perf_counter() - started
+    shop, seeded, seed_seconds = seeded_shop(args.orders, args.products)
     urls = [url for _name, url in pages(shop, seeded, args.orders)]
-    cookies = []
-    for _ in range(args.sessions):
-        client = Client()
-        if not client.login(username="bench", password="bench-pass-2026"):
-            raise SystemExit("the bench seller could not sign in")
-        cookies.append(client.cookies["sessionid"].value)
+    cookies = [signed_in_client().cookies["sessionid"].value for _ in range(args.sessions)]
     vendor = connection.vendor
     connections.close_all()
 
@@ -273,7 +251,6 @@ def run(args, env: dict) -> int:
         "pages": len(urls), "orders": args.orders, "products": args.products, "database": vendor,
         "seed_seconds": round(seed_seconds, 1), "load_before": round(load_before, 2), "cores": os.cpu_count(),
     }
-    print(json.dumps(result))
     failed = []
     if result["req_per_s"] < args.min_rps:
         failed.append(f"req_per_s {result['req_per_s']} < {args.min_rps:g}")
@@ -281,15 +258,12 @@ def run(args, env: dict) -> int:
         failed.append(f"p95_ms {result['p95_ms']} > {args.max_p95_ms:g}")
     if errors:
         failed.append(f"{len(errors)} failed requests, e.g. {errors[:3]}")
-    for reason in failed:
-        print(reason, file=sys.stderr)
-    return 1 if failed else 0
+    return finish(result, failed)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--products", type=int, default=100_000)
+    add_size_arguments(parser)
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=5)
@@ -298,8 +272,7 @@ def main() -> int:
     parser.add_argument("--min-rps", type=float, default=MIN_RPS)
     parser.add_argument("--max-p95-ms", type=float, default=MAX_P95_MS)
     args = parser.parse_args()
-    if args.orders < 100 or args.products < 100:
-        parser.error("at least 100 orders and 100 products")
+    check_sizes(parser, args)
 
     url, cleanup = fresh_database("load_bench")
     key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
