@@ -37,7 +37,9 @@ def order_issue_cards(shop) -> list[IssueCard]:
             cta_label=_("Open orders"), cta_url=list_url, checked_at=feed.api_removed_at,
         ))
     late = timezone.now() - ack_alert_after()
-    counts = Order.objects.filter(shop=shop).aggregate(
+    # Only the shop's unacknowledged orders and those with a refused change are read (the partial
+    # indexes orders_order_to_ack and orders_order_failed, OR-ed), not its whole order history.
+    counts = Order.objects.filter(shop=shop).filter(Q(state=Order.State.CREATED) | Q(failed_pushes__gt=0)).aggregate(
         late=Count("pk", filter=Q(state=Order.State.CREATED, placed_at__lt=late)),
         ack_failed=Count("pk", filter=Q(state=Order.State.CREATED, ack_state=Order.AckState.FAILED)),
         failed=Count("pk", filter=Q(failed_pushes__gt=0)),

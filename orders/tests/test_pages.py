@@ -186,3 +186,17 @@ def test_the_csv_export_does_not_let_a_buyer_name_run_as_a_formula(owner, shop_a
     body = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK" in body
     assert ',=HYPERLINK' not in body and '"=HYPERLINK' not in body
+
+
+def test_an_exact_id_is_found_first_and_only_in_the_shop(owner, shop_a, shop_b):
+    tea = make_order(shop_a, buyer_name="Grace Hopper", items=(("TEA-9", 1, 100),))
+    # A buyer whose name holds the other order's reference: the exact reference wins.
+    make_order(shop_a, buyer_name=f"Fan of {tea.reference}")
+    assert refs(owner.get(list_url(shop_a, q=tea.reference))) == [tea.reference]
+    # Another shop's ids and retailer ids name nothing here (and fall back to the name search).
+    theirs = make_order(shop_b, buyer_name="Linus", items=(("LIN-1", 1, 100),))
+    assert refs(owner.get(list_url(shop_a, q=theirs.meta_order_id))) == []
+    assert refs(owner.get(list_url(shop_a, q="LIN-1"))) == []
+    # A retailer id in several orders lists them all, newest first.
+    again = make_order(shop_a, buyer_name="Ada Lovelace", items=(("TEA-9", 2, 100),))
+    assert refs(owner.get(list_url(shop_a, q="TEA-9"))) == [again.reference, tea.reference]
