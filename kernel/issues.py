@@ -3,6 +3,13 @@
 Apps register a provider (`register_provider`) that returns `IssueCard`s for a shop; the
 Issues page, the dashboard and the navigation badge show them all, most severe first. A card
 is one kind of problem with a count and ONE call to action (UI.md: "issues are a to-do list").
+
+Reading every app's cards takes about ten queries, too many for every page's badge: the badge
+and the dashboard summary read `recent_issue_cards`, kept in the cache for `CACHE_SECONDS` per
+shop and language. The Issues page always reads them anew (and refreshes the cache), and a
+seller's change to the shop (any POST through `shops.tenancy.shop_view`) forgets them, so what
+a seller fixes leaves the badge at once; a change found by a background job shows within a
+minute.
 """
 
 from __future__ import annotations
@@ -10,6 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
 
 SEVERITY_ORDER = {"critical": 0, "must_fix": 1, "warning": 2, "opportunity": 3}
 
@@ -62,8 +73,33 @@ def issue_cards(shop, request=None) -> list[IssueCard]:
         if memo is None:
             memo = request._portal_issue_cards = {}
         memo[shop.pk] = cards
+    cache.set(_cache_key(shop.pk, get_language()), cards, CACHE_SECONDS)
     return cards
 
 
-def issue_count(shop) -> int:
-    return sum(1 for _ in issue_cards(shop))
+#: How long the badge and the dashboard may show cards read earlier.
+CACHE_SECONDS = 60
+
+
+def _cache_key(shop_id: int, language: str | None) -> str:
+    return f"kernel.issues:{shop_id}:{language or settings.LANGUAGE_CODE}"
+
+
+def recent_issue_cards(shop, request=None) -> list[IssueCard]:
+    """The shop's cards as read at most `CACHE_SECONDS` ago (in the user's language)."""
+    memo = getattr(request, "_portal_issue_cards", None) if request is not None else None
+    if memo is not None and shop.pk in memo:
+        return memo[shop.pk]
+    cards = cache.get(_cache_key(shop.pk, get_language()))
+    if cards is None:
+        return issue_cards(shop, request)
+    if request is not None:
+        if memo is None:
+            memo = request._portal_issue_cards = {}
+        memo[shop.pk] = cards
+    return cards
+
+
+def forget_issue_cards(shop_id: int) -> None:
+    """Drop the cached cards of the shop (every language): the next badge reads them anew."""
+    cache.delete_many([_cache_key(shop_id, code) for code, _name in settings.LANGUAGES])

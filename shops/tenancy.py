@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kernel.forms import ID_MAX
+from kernel.issues import forget_issue_cards
 from shops.models import Membership, Shop
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -22,15 +23,26 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # cannot even compare it (OverflowError, a 500).
 
 
-def get_membership(user, shop_id: int) -> Membership:
-    try:
-        return Membership.objects.select_related("shop").get(user=user, shop_id=shop_id)
-    except Membership.DoesNotExist:
-        raise Http404("No such shop") from None
+def user_memberships(request) -> list[Membership]:
+    """The signed-in user's memberships with their shops, in the shop switcher's order: read
+    once per request (tenancy and the navigation share them)."""
+    memberships = getattr(request, "_user_memberships", None)
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=request.user).select_related("shop")
+                           .order_by("shop__name", "shop_id"))
+        request._user_memberships = memberships
+    return memberships
+
+
+def get_membership(request, shop_id: int) -> Membership:
+    for membership in user_memberships(request):
+        if membership.shop_id == shop_id:
+            return membership
+    raise Http404("No such shop")
 
 
 def get_shop_for_user(request, shop_id: int, *, write: bool = False) -> Shop:
-    membership = get_membership(request.user, shop_id)
+    membership = get_membership(request, shop_id)
     if write and not membership.can_write:
         raise PermissionDenied("Your role in this shop is read-only.")
     request.shop, request.membership = membership.shop, membership
@@ -55,6 +67,8 @@ def shop_view(view=None, *, write: bool = False, owner_only: bool = False):
             if owner_only and not request.membership.is_owner:
                 raise PermissionDenied("Only the shop's owner can do this.")
             response = func(request, shop, *args, **kwargs)
+            if request.method not in SAFE_METHODS:
+                forget_issue_cards(shop.pk)  # what the seller just changed may close or open a card
             remember_shop(request, response, shop)
             return response
 

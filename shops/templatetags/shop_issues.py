@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from kernel.issues import issue_cards
+from kernel.issues import recent_issue_cards
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ register = template.Library()
 def issue_summary(context, shop) -> dict:
     from shops.views import _severity_counts
 
-    cards = issue_cards(shop, context.get("request")) if shop is not None else []
+    cards = recent_issue_cards(shop, context.get("request")) if shop is not None else []
     return {
         "total": sum(c.count for c in cards),
         "by_severity": _severity_counts(cards),

@@ -126,3 +126,44 @@ def test_the_dashboard_shows_issue_counts(alice_client, shop_a, connected):
     total = sum(c.count for c in issue_cards(shop_a))
     assert total >= 2 and f"{total} things need your attention" in html
     assert "Meta no longer accepts this shop&#x27;s connection" in html
+
+
+def _badge(client, shop) -> int:
+    """The navigation badge's count on the shop's settings page (0: no badge)."""
+    html = client.get(reverse("shops:settings", args=[shop.pk])).content.decode()
+    if '<span class="badge" aria-hidden="true">' not in html:
+        return 0
+    return int(html.split('<span class="badge" aria-hidden="true">')[1].split("<")[0])
+
+
+def test_the_badge_reads_recent_cards_the_issues_page_and_a_sellers_change_read_them_anew(
+        alice_client, shop_a, connected, monkeypatch):
+    monkeypatch.setattr("shops.services._queue", lambda *a, **k: None)
+    record(shop_a, connected, [C.Check("token", False)], None)
+    first = _badge(alice_client, shop_a)
+    assert first >= 1
+    # A background check finds another problem: the badge may show the earlier reading for a minute...
+    record(shop_a, connected, [C.Check("token", False), C.Check("storefront", False)], None)
+    assert _badge(alice_client, shop_a) == first
+    # ...but the Issues page is always live, and the badge follows it.
+    page = alice_client.get(reverse("shops:issues", args=[shop_a.pk])).content.decode()
+    assert "storefront" in page.lower() or "website" in page.lower()
+    assert _badge(alice_client, shop_a) == first + 1
+    # A change the seller makes (any POST in the shop) drops the cached reading at once.
+    record(shop_a, connected, [C.Check("token", True), C.Check("storefront", False)], None)
+    assert alice_client.post(reverse("shops:check_now", args=[shop_a.pk])).status_code == 302
+    assert _badge(alice_client, shop_a) == first
+
+
+def test_the_badge_is_cached_per_language(alice_client, shop_a, connected):
+    from kernel.issues import recent_issue_cards
+
+    record(shop_a, connected, [C.Check("token", False)], None)
+    alice_client.get(reverse("shops:settings", args=[shop_a.pk]))
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        titles = [c.title for c in recent_issue_cards(shop_a)]
+    with translation.override("en"):
+        english = [c.title for c in recent_issue_cards(shop_a)]
+    assert titles != english and "Meta no longer accepts this shop's connection" in english
