@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from orders.models import Order
 from promotions import services
 from promotions.forms import DiscountForm, SourceForm
 from promotions.models import Discount, OfferUpload, OrderPromotion
@@ -24,15 +25,21 @@ def _context(shop, **extra) -> dict:
             "connected": bool(conn and conn.catalog_id and conn.has_token), **extra}
 
 
+#: "Promotions on your recent orders" reads the promotions of this many newest orders (the
+#: shop's `(shop, -id)` index), not of the shop's whole history.
+RECENT_ORDERS = 2000
+
+
 @shop_view
 def index(request, shop):
     discounts = list(Discount.objects.filter(shop=shop).select_related("product_set").order_by("-starts_at", "-pk"))
     last_upload = OfferUpload.objects.filter(shop=shop).first()
-    seen = (OrderPromotion.objects.filter(order__shop=shop).values("campaign_name", "sponsor", "granularity",
+    recent = Order.objects.filter(shop=shop).order_by("-pk").values("pk")[:RECENT_ORDERS]
+    seen = (OrderPromotion.objects.filter(order_id__in=recent).values("campaign_name", "sponsor", "granularity",
                                                                     "target_type", "coupon_code")
             .order_by("campaign_name").distinct()[:20])
     return render(request, "promotions/index.html", _context(
-        shop, discounts=discounts, last_upload=last_upload, seen_on_orders=list(seen)))
+        shop, discounts=discounts, last_upload=last_upload, seen_on_orders=list(seen), recent_orders=RECENT_ORDERS))
 
 
 @shop_view
