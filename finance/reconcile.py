@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from finance.models import Payout, Transaction
@@ -70,6 +70,12 @@ class PeriodSummary:
     payouts: int = 0
     transactions: int = 0
     differences: list[Difference] = field(default_factory=list)
+    #: per month of the period (its first day): {"paid", "sales", "refunds"} in minor units, the chart's bars
+    months: dict[date, dict[str, int]] = field(default_factory=dict)
+
+    def month(self, when) -> dict[str, int]:
+        day = when.date() if hasattr(when, "date") else when
+        return self.months.setdefault(day, {"paid": 0, "sales": 0, "refunds": 0})
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
@@ -207,21 +213,27 @@ def summary(shop, start: date, end: date, stored: dict | None = None) -> list[Pe
     def of(currency: str) -> PeriodSummary:
         return by_currency.setdefault(currency, PeriodSummary(start, end, currency))
 
-    for row in tx.values("currency", "kind").annotate(gross=Sum("gross_minor"), fee=Sum("fee_minor"),
-                                                      net=Sum("net_minor"), n=Count("pk")):
+    # One grouped query each for transactions and payouts, by month: the totals and the chart's bars.
+    for row in (tx.annotate(month=TruncMonth("transaction_date")).values("currency", "kind", "month")
+                .annotate(gross=Sum("gross_minor"), fee=Sum("fee_minor"), net=Sum("net_minor"), n=Count("pk"))):
         s = of(row["currency"])
         if row["kind"] == Transaction.Kind.SALE:
             s.sales += row["gross"]
+            s.month(row["month"])["sales"] += abs(row["gross"])
         elif row["kind"] == Transaction.Kind.REFUND:
             s.refunds -= row["gross"]
+            s.month(row["month"])["refunds"] += abs(row["gross"])
         elif row["kind"] in (Transaction.Kind.CHARGEBACK, Transaction.Kind.CHARGEBACK_REVERSAL):
             s.chargebacks -= row["gross"]
         s.fees += row["fee"]
         s.net += row["net"]
         s.transactions += row["n"]
-    for row in payouts.values("currency").annotate(total=Sum("amount_minor"), n=Count("pk")):
+    for row in (payouts.annotate(month=TruncMonth("payout_date")).values("currency", "month")
+                .annotate(total=Sum("amount_minor"), n=Count("pk"))):
         s = of(row["currency"])
-        s.paid_out, s.payouts = row["total"], row["n"]
+        s.paid_out += row["total"]
+        s.payouts += row["n"]
+        s.month(row["month"])["paid"] += row["total"]
     if stored is not None:
         found = [d for d in _stored((stored.get("payouts") or []) + (stored.get("orders") or [])
                                     + (stored.get("missing") or []))

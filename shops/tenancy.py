@@ -28,8 +28,10 @@ def user_memberships(request) -> list[Membership]:
     once per request (tenancy and the navigation share them)."""
     memberships = getattr(request, "_user_memberships", None)
     if memberships is None:
-        memberships = list(Membership.objects.filter(user=request.user).select_related("shop")
-                           .order_by("shop__name", "shop_id"))
+        # The shop's Meta connection comes along: most pages show it (a reverse one-to-one, so
+        # `getattr(shop, "meta_connection", None)` then costs no query).
+        memberships = list(Membership.objects.filter(user=request.user)
+                           .select_related("shop", "shop__meta_connection").order_by("shop__name", "shop_id"))
         request._user_memberships = memberships
     return memberships
 

@@ -108,7 +108,7 @@ def settings_view(request, shop):
         messages.success(request, _("Shop settings saved."))
         return redirect("shops:settings", shop_id=shop.pk)
     highlight = request.GET.get("field", "")
-    conn = MetaConnection.objects.filter(shop=shop).first()
+    conn = getattr(shop, "meta_connection", None)
     return render(request, "shops/settings.html", {
         "shop": shop, "form": form, "checkout_form": checkout_form,
         "highlight": highlight if highlight in form.fields or highlight in checkout_form.fields else "",

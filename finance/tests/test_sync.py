@@ -68,8 +68,19 @@ def test_shipped_and_refunded_orders_tie_out_to_the_minor_unit(seller, currency,
     assert payout.amount_minor == sum(t.net_minor for t in txns) and {t.payout_id for t in txns} == {payout.pk}
     feed = FinanceFeed.objects.get(shop=seller.shop)
     assert feed.reconciliation["counts"] == {"failed": 0, "payouts": 0, "orders": 0, "missing": 0}
-    page = seller.client.get(reverse("finance:index", args=[seller.shop.pk])).content.decode()
+    response = seller.client.get(reverse("finance:index", args=[seller.shop.pk]))
+    page = response.content.decode()
     assert f'id="tied-out-{currency}"' in page and payout.reference_id in page
+    # The chart's month bars hold the same figures (from the period's one grouped reading)
+    bars = {row["month"]: row for row in response.context["chart"]}
+
+    def month(when):
+        return when.date().replace(day=1) if hasattr(when, "date") else when.replace(day=1)
+
+    assert bars[month(sale.transaction_date)]["sales"] == sale.gross_minor
+    assert bars[month(back.transaction_date)]["refunds"] == -back.gross_minor
+    assert bars[month(payout.payout_date)]["paid"] == payout.amount_minor
+    assert sum(row["paid"] for row in bars.values()) == payout.amount_minor
     detail = seller.client.get(reverse("finance:payout", args=[seller.shop.pk, payout.pk])).content.decode()
     assert 'id="payout-tied-out"' in detail and order.reference in detail
     order_page = seller.client.get(reverse("orders:detail", args=[seller.shop.pk, order.pk])).content.decode()
