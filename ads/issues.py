@@ -20,9 +20,7 @@ QUIET_AFTER = timedelta(hours=24)
 
 
 def ads_issue_cards(shop) -> list[IssueCard]:
-    from shops.models import MetaConnection
-
-    conn = MetaConnection.objects.filter(shop=shop).first()
+    conn = getattr(shop, "meta_connection", None)  # read with the shop on seller pages (shops.tenancy)
     if conn is None or not conn.is_connected:
         return []
     page = reverse("ads:index", args=[shop.pk])

@@ -339,10 +339,10 @@ _BY_RANK = [Severity.MUST_FIX, Severity.WARNING, Severity.OPPORTUNITY]
 
 
 def commerce_manager_issues_url(shop) -> str:
-    from shops.models import MetaConnection
-
-    catalog_id = MetaConnection.objects.filter(shop=shop).values_list("catalog_id", flat=True).first()
     from shops import links
+
+    conn = getattr(shop, "meta_connection", None)  # read with the shop on seller pages (shops.tenancy)
+    catalog_id = conn.catalog_id if conn else ""
 
     return links.catalog_issues(catalog_id or "")
 

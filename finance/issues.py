@@ -24,7 +24,6 @@ def _money(row: dict, key: str) -> str:
 
 def finance_issue_cards(shop) -> list[IssueCard]:
     from shops import links
-    from shops.models import MetaConnection
 
     # Every page's navigation badge asks: one query, and nothing more while all is well.
     feed = FinanceFeed.objects.filter(shop=shop).only("reconciliation", "reconciled_at", "api_removed_at").first()
@@ -32,7 +31,7 @@ def finance_issue_cards(shop) -> list[IssueCard]:
     if feed is None or not (any((found.get("counts") or {}).values()) or found.get("disputes")
                             or feed.api_removed_at):
         return []
-    conn = MetaConnection.objects.filter(shop=shop).first()
+    conn = getattr(shop, "meta_connection", None)  # read with the shop on seller pages (shops.tenancy)
     cms = conn.commerce_merchant_settings_id if conn else ""
     page = reverse("finance:index", args=[shop.pk])
     counts = found.get("counts") or {}

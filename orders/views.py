@@ -24,6 +24,7 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderFeed,
+    OrderItem,
     Refund,
     Return,
     Shipment,
@@ -99,8 +100,10 @@ def ingest_log(request, shop):
 
 
 def order_for_page(shop, order_id: int) -> Order:
-    queryset = Order.objects.prefetch_related(
-        "items__product",
+    # The shop's order feed comes in the order's query (whether Meta removed its order API); the
+    # lines with their products in one query.
+    queryset = Order.objects.select_related("shop__order_feed").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.select_related("product")),
         Prefetch("shipments", queryset=Shipment.objects.select_related("push").prefetch_related(
             "items__item", "tracking_updates__push")),
         Prefetch("cancellations", queryset=Cancellation.objects.select_related("push").prefetch_related("items__item")),
@@ -124,8 +127,9 @@ def detail(request, shop, order_id: int):
         "refunded": Money(refunded, order.currency),
         "can": {action: states.allowed(order, action) for action in states.ACTIONS},
         "has_to_ship": order.units_to_ship > 0,
-        "failed_pushes": [p for p in MetaPush.objects.filter(order=order, state="failed")],
-        "feed": OrderFeed.objects.filter(shop=shop).first(),
+        # `failed_pushes` counts them (orders.push keeps it): no query for the many orders without
+        "failed_pushes": list(MetaPush.objects.filter(order=order, state="failed")) if order.failed_pushes else [],
+        "feed": getattr(order.shop, "order_feed", None),
         "money_checks": list(order.money_checks.filter(resolved_at=None).select_related("item"))
         if request.user.is_staff else [],
         "panels": hooks.detail_panels(order),

@@ -6,7 +6,7 @@ from kernel.issues import IssueCard
 from shops import checks as C
 from shops.checkout import texts as checkout_texts
 from shops.health import jobs
-from shops.models import MetaConnection, ShopIssue
+from shops.models import ShopIssue
 
 
 def shop_issue_cards(shop) -> list[IssueCard]:
@@ -15,7 +15,8 @@ def shop_issue_cards(shop) -> list[IssueCard]:
     issues = list(ShopIssue.objects.filter(shop=shop, resolved_at__isnull=True))
     if not issues:
         return []
-    checked_at = MetaConnection.objects.filter(shop=shop).values_list("last_checked_at", flat=True).first()
+    conn = getattr(shop, "meta_connection", None)  # read with the shop on seller pages (shops.tenancy)
+    checked_at = conn.last_checked_at if conn else None
     return [card_for(issue, checked_at=checked_at) for issue in issues]
 
 

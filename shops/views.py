@@ -30,8 +30,9 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def issues_context(shop, request=None) -> dict:
-    """The Issues page's data: every app's cards, grouped by type, most severe group first."""
+def issues_context(shop, request=None, conn=None) -> dict:
+    """The Issues page's data: every app's cards, grouped by type, most severe group first.
+    `conn`: the connection as just changed (else the one read with the shop)."""
     cards = issue_cards(shop, request)
     groups = []
     ordered = sorted(cards, key=lambda c: c.group)
@@ -45,7 +46,8 @@ def issues_context(shop, request=None) -> dict:
             "rank": min(SEVERITY_ORDER.get(c.severity, 9) for c in items),
         })
     groups.sort(key=lambda g: (g["rank"], g["key"]))
-    conn = MetaConnection.objects.filter(shop=shop).first()
+    if conn is None:
+        conn = getattr(shop, "meta_connection", None)
     pending = bool(conn and conn.check_requested_at and (
         conn.last_checked_at is None or conn.last_checked_at < conn.check_requested_at))
     return {
@@ -85,7 +87,8 @@ def check_now(request, shop):
         return redirect("shops:issues", shop_id=shop.pk)
     services.request_health_check(shop, actor=request.user)
     if _is_htmx(request):
-        return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop, request)})
+        conn.refresh_from_db()  # the check just asked for: the list polls until it has run
+        return render(request, "shops/_issue_list.html", {"shop": shop, **issues_context(shop, request, conn)})
     messages.success(request, _("Checking the shop with Meta. Results appear here in a moment."))
     return redirect("shops:issues", shop_id=shop.pk)
 

@@ -46,6 +46,7 @@ def test_connecting_the_pixel_and_an_event_clear_the_issues(meta_shop, owner):
 
 def test_a_connected_shop_without_a_pixel_is_asked_to_reconnect(meta_shop):
     MetaConnection.objects.filter(shop=meta_shop.shop).update(pixel_id="")
+    meta_shop.shop.refresh_from_db()  # read again, as the next request reads the shop and its connection
     cards = [c for c in issue_cards(meta_shop.shop) if c.kind == "ads.no_pixel"]
     assert cards and cards[0].cta_url == reverse("shops:connect", args=[meta_shop.shop.pk])
 
