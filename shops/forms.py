@@ -6,7 +6,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kernel.forms import ModelChoiceField
+from kernel.forms import LongSelect, ModelChoiceField
 from kernel.money import CURRENCY_EXPONENTS
 from shops.checkout.links import MAX_LENGTH as CHECKOUT_URL_MAX
 from shops.checkout.links import validate_checkout_url
@@ -29,7 +29,7 @@ class ShopProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].widget = forms.Select(choices=_timezone_choices())
+        self.fields["timezone"].widget = LongSelect(choices=_timezone_choices())
         self.fields["country"].widget.attrs.update({"maxlength": 2, "autocomplete": "country", "size": 4})
         self.fields["currency"].widget.attrs.update({"maxlength": 3, "size": 5})
         if self.instance.pk and has_money_data(self.instance):
