@@ -6,7 +6,7 @@ Builds a fresh database (a new PostgreSQL database next to the one DATABASE_URL 
 temporary SQLite file), migrates it, makes a seller `bench` and a shop connected to a sandbox
 business (bench.common), then seeds the shop in bulk SQL (`INSERT ... SELECT` over
 `generate_series` on PostgreSQL, a recursive counter on SQLite; nothing goes through the ORM
-row by row): M products (1 % with an open issue from Meta, 2 % archived, 3 % waiting to sync),
+row by row): M products (1 % with an open issue from Meta, 2 % archived, 6 % waiting to sync),
 N orders over two years (most completed, 2 % in progress with units to ship, 0.5 % to
 acknowledge, a few with returns or failed changes; Facebook, Instagram and website), two lines
 each, and a promotion recorded on every fifth order; then ANALYZE.
@@ -138,6 +138,7 @@ def seed(shop, n_orders: int, n_products: int, now) -> dict:
             "synced_slow_hash": ("CASE WHEN i % 33 = 0 THEN '' ELSE 's' || i END", []),
             "synced_fast_hash": ("'f' || i", []),
             "needs_sync_slow": ("i % 33 = 0", []),
+            "needs_sync_fast": ("i % 33 = 16", []),  # the field's default is True: set, or all would wait
             "synced_at": (f"CASE WHEN i % 100 = 1 THEN NULL ELSE {s.ts('i % 1000')} END", [now]),
             "meta_item_id": ("'9' || i", []),
         })

@@ -14,13 +14,18 @@ SYNCED = Q(needs_sync_slow=False, needs_sync_fast=False, synced_at__isnull=False
 
 
 def counts(shop) -> dict:
-    """{total, archived, pending, never, synced} of the shop's live products (one query)."""
-    return Product.objects.live().filter(shop=shop).aggregate(
-        total=Count("pk"),
-        archived=Count("pk", filter=Q(status=Product.Status.ARCHIVED)),
-        pending=Count("pk", filter=Q(needs_sync_slow=True) | Q(needs_sync_fast=True)),
-        never=Count("pk", filter=Q(synced_at__isnull=True)),
-        synced=Count("pk", filter=SYNCED),
+    """{total, archived, pending, never, synced} of the shop's live products, and `to_send`: the
+    products waiting for a sync, deletions included (the sync panel's figure). One query: COUNT(shop_id)
+    over the columns of `catalog_product_counts`, an index-only scan on PostgreSQL."""
+    live = Q(deleted_at__isnull=True)
+    waiting = Q(needs_sync_slow=True) | Q(needs_sync_fast=True)
+    return Product.objects.filter(shop=shop).aggregate(
+        total=Count("shop", filter=live),
+        archived=Count("shop", filter=live & Q(status=Product.Status.ARCHIVED)),
+        pending=Count("shop", filter=live & waiting),
+        never=Count("shop", filter=live & Q(synced_at__isnull=True)),
+        synced=Count("shop", filter=live & SYNCED),
+        to_send=Count("shop", filter=waiting),
     )
 
 

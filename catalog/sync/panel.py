@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import CatalogSync, Product, SyncRun
+from catalog.models import CatalogSync, SyncRun
 from catalog.sync.config import is_running
 from catalog.sync.state import connection_for
 
 
-def panel_context(shop) -> dict:
-    """What the catalog overview's sync panel shows (a handful of small queries)."""
-    from django.db.models import Count
+def panel_context(shop, *, counts: dict | None = None) -> dict:
+    """What the catalog overview's sync panel shows (a handful of small queries); `counts`: the
+    catalog's figures when the page has read them (catalog.summary.counts)."""
+    from catalog import summary
 
     state = CatalogSync.objects.filter(shop=shop).first()
     runs = list(SyncRun.objects.filter(shop=shop).select_related("requested_by")[:5])
     active = next((r for r in runs if r.is_active), None)
-    pending = Product.objects.filter(shop=shop).filter(Q(needs_sync_slow=True) | Q(needs_sync_fast=True)) \
-        .aggregate(n=Count("pk"))["n"]
+    pending = (counts or summary.counts(shop))["to_send"]
     estimate = None
     if active is not None and active.total:
         done = active.confirmed + active.rejected

@@ -16,7 +16,7 @@ def index(request, shop):
     from catalog.sync.panel import panel_context
 
     context = {
-        **panel_context(shop),
+        **panel_context(shop, counts=counts),
         "shop": shop,
         "counts": counts,
         "cards": catalog_issue_cards(shop),
