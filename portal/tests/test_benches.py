@@ -36,3 +36,18 @@ def test_the_load_benchmark_serves_signed_in_sessions_through_gunicorn():
     assert code == 0, stderr[-2000:]
     assert figures["requests"] > 0 and figures["errors"] == 0 and figures["req_per_s"] > 0
     assert figures["app_cpu_ms_per_request"] > 0 and figures["sessions"] == 2
+
+
+def test_every_seller_page_costs_the_same_few_queries_at_two_sizes():
+    """Issue 16's page budget, kept by the suite: no page's queries grow with the shop's data
+    (200 orders / 100 products against 4,000 / 1,000), and none asks more than 12."""
+    sizes = [("200", "100"), ("4000", "1000")]
+    counts = []
+    for orders, products in sizes:
+        code, figures, stderr = _run("pages.py", "--orders", orders, "--products", products, "--requests", "1",
+                                     "--max-p95-ms", "1000000")
+        assert code == 0, stderr[-2000:]
+        counts.append({name: page["queries"] for name, page in figures["pages"].items()})
+    small, large = counts
+    assert small == large
+    assert max(large.values()) <= 12, large
