@@ -1,7 +1,11 @@
 """The catalog sync engine: our products to Meta's `items_batch`, batch results back.
 
-Three kinds of run (DESIGN §5, META_API §2.9), one at a time per shop (the lease
-`catalog.sync:<shop id>` in `kernel.Lease`, renewed while the run works):
+Three kinds of run (DESIGN §5, META_API §2.9) in two lanes per shop, each one run at a time
+under its own lease (`kernel.Lease`, renewed while the run works): the scheduled lane (changes,
+full: `catalog.sync:<shop id>`) and the fast lane (`catalog.sync.fast:<shop id>`), which runs
+beside a changes or full sync instead of waiting for it. A product never rides two unfinished
+batches at once, of either lane, and a batch gives up products the other lane sent since it read
+them (`Engine.yield_to_other_lane`), so the newest value is the last Meta receives:
 
 - **fast**: price, sale price, availability and inventory of products Meta knows, seconds after
   an edit (coalesced: `request_fast_sync` on commit, a debounce lease, a minimum spacing between

@@ -37,16 +37,33 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 class Prepared:
     """One batch ready to send: the records as JSON texts, what the CatalogBatch row keeps of
     each ([product id or None, retailer id, slow hash sent or None, fast hash sent or None]),
-    the body's size in bytes, and the keyset cursor after it (the last product id it covers,
-    skipped ones included)."""
+    the body's size in bytes, the keyset cursor after it (the last product id it covers,
+    skipped ones included), and the highest CatalogBatch id the run knew when its rows were read
+    (`read_floor`: the other sync lane's batches above it may carry newer values,
+    `Engine.yield_to_other_lane`)."""
 
     records: list[str] = field(default_factory=list)
     items: list[list] = field(default_factory=list)
     size: int = 0
     cursor: int = 0
+    read_floor: int = 0
+    #: The products Meta had confirmed when read: only those can ride the other lane's batches
+    #: (the fast lane sends nothing else; a product becomes known only by its own lane's batches).
+    known: set[int] = field(default_factory=set)
 
     def body(self) -> str:
         return "[" + ",".join(self.records) + "]"
+
+    def drop(self, product_ids: set[int]) -> int:
+        """Take the records of `product_ids` out of the batch (before its call); how many went."""
+        keep = [n for n, item in enumerate(self.items) if item[0] is None or item[0] not in product_ids]
+        dropped = len(self.items) - len(keep)
+        if dropped:
+            self.records = [self.records[n] for n in keep]
+            self.items = [self.items[n] for n in keep]
+            self.known -= product_ids
+            self.size = sum(len(text.encode()) + 1 for text in self.records)
+        return dropped
 
 
 def queue(shop, kind: str):
@@ -111,7 +128,8 @@ class Outbox:
     """The batches of a run after `cursor`, one at a time (`next()`). Products riding a batch Meta
     has not finished (`inflight`) are skipped: a product never rides two batches at once."""
 
-    def __init__(self, queue, kind: str, cursor: int, inflight: set[int], *, batch_size: int | None = None):
+    def __init__(self, queue, kind: str, cursor: int, inflight: set[int], *, batch_size: int | None = None,
+                 floor=None):
         self.queue = _as_rows(queue.order_by("pk"), kind)
         self.kind = kind
         self.cursor = cursor
@@ -121,10 +139,13 @@ class Outbox:
         self.rows: deque = deque()
         self.json_values: dict = {}
         self.exhausted = False
+        self.floor = floor or (lambda: 0)  # the highest batch id known now (see `Prepared.read_floor`)
+        self.front_floor = 0  # ... when the rows now at the front were read
 
     def _fill(self) -> None:
         if self.rows or self.exhausted:
             return
+        self.front_floor = self.floor()
         chunk = list(self.queue.filter(pk__gt=self.read_to)[:self.batch_size])
         if len(chunk) < self.batch_size:
             self.exhausted = True
@@ -138,7 +159,7 @@ class Outbox:
         self._fill()
         if not self.rows:
             return None
-        batch = Prepared(cursor=self.cursor)
+        batch = Prepared(cursor=self.cursor, read_floor=self.front_floor)
         limit = MAX_BATCH_BYTES - BYTES_MARGIN
         while len(batch.records) < self.batch_size:
             if not self.rows:
@@ -157,6 +178,8 @@ class Outbox:
                 batch.records.append(text)
                 batch.items.append(item_for(row, record, full))
                 batch.size += size
+                if row["known"]:
+                    batch.known.add(row["id"])
             self.rows.popleft()
             batch.cursor = self.cursor = row["id"]
         return batch

@@ -12,8 +12,20 @@ def setting(name: str, default):
 
 
 def sync_key(shop_id: int) -> str:
-    """The lease that keeps one sync (any kind) of a shop at a time."""
+    """The scheduled lane's lease: one changes or full sync of a shop at a time (the fast lane has
+    its own, `fast_run_key`)."""
     return f"catalog.sync:{shop_id}"
+
+
+def fast_run_key(shop_id: int) -> str:
+    """The fast lane's own run lease: a fast sync runs beside a full or changes sync of the shop
+    (which hold `sync_key`), never beside another fast sync."""
+    return f"catalog.sync.fast:{shop_id}"
+
+
+def run_key(shop_id: int, kind: str) -> str:
+    """The lease a sync of `kind` holds."""
+    return fast_run_key(shop_id) if kind == "fast" else sync_key(shop_id)
 
 
 def fast_key(shop_id: int) -> str:
@@ -23,7 +35,7 @@ def fast_key(shop_id: int) -> str:
 
 def is_running(shop_id: int) -> bool:
     """Whether a sync of the shop is running now (some worker holds its lease)."""
-    return jobs.is_held(sync_key(shop_id))
+    return jobs.is_held(sync_key(shop_id)) or jobs.is_held(fast_run_key(shop_id))
 
 
 def lease_seconds() -> int:

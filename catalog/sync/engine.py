@@ -27,7 +27,7 @@ from catalog.models import CatalogBatch, CatalogSync, ProductIssue, ProductSet, 
 from catalog.sync import batches
 from catalog.sync.background import Calls, threads_allowed
 from catalog.sync.batches import Outbox, Prepared
-from catalog.sync.config import Deferred, poll_seconds, setting, task_seconds
+from catalog.sync.config import Deferred, poll_seconds, setting, sync_key, task_seconds
 from catalog.sync.outcomes import BATCH_SOURCES, BatchResults
 from catalog.sync.reconcile import Reconcile, listed_retailer_ids
 from catalog.sync.results import validation_errors
@@ -88,6 +88,10 @@ class Engine(BatchResults, Reconcile):
         self.carried = False  # batches of earlier runs still waiting for Meta
         #: Products with open issues of a batch's sources when the run began sending (None: unknown).
         self.issue_products: set[int] | None = None
+        self.batch_floor = 0  # the highest CatalogBatch id this run knows (see `yield_to_other_lane`)
+        self.held_back: set[int] = set()  # fast lane: products the other lane had (`send_held_back`)
+        self.blockers: set[int] = set()  # ... and its unfinished batches that held them
+        self.retry_fast = False  # fast lane: held-back products still to send (a follow-up is queued)
 
     # --- bookkeeping ---
 
@@ -95,15 +99,20 @@ class Engine(BatchResults, Reconcile):
         """Write the journal of the calls made so far (and the usage when due, or `force`)."""
         self.hooks.flush(force=force)
 
-    def recover(self) -> None:
-        """We hold the lease: whatever another worker left half-done is dead. Pending batches were
-        never (knowingly) sent; running runs were interrupted."""
+    def recover(self, kind: str = Kind.FULL) -> None:
+        """We hold the lane's lease: whatever another worker left half-done in this lane is dead.
+        Pending batches were never (knowingly) sent; running runs were interrupted. The fast lane
+        and the scheduled lane (changes, full) have separate leases, so each recovers its own."""
         now = timezone.now()
-        CatalogBatch.objects.filter(shop=self.shop, status=CatalogBatch.Status.PENDING).update(
+        fast = kind == Kind.FAST
+        runs = SyncRun.objects.filter(shop=self.shop, status=Status.RUNNING)
+        runs = runs.filter(kind=Kind.FAST) if fast else runs.exclude(kind=Kind.FAST)
+        pending = CatalogBatch.objects.filter(shop=self.shop, status=CatalogBatch.Status.PENDING)
+        pending = pending.filter(run__kind=Kind.FAST) if fast else pending.exclude(run__kind=Kind.FAST)
+        pending.update(
             status=CatalogBatch.Status.ABANDONED, finished_at=now,
             error="The worker stopped before Meta's handle was stored; the products were sent again.")
-        SyncRun.objects.filter(shop=self.shop, status=Status.RUNNING).update(
-            status=Status.INTERRUPTED, finished_at=now, error="The worker stopped during this sync.")
+        runs.update(status=Status.INTERRUPTED, finished_at=now, error="The worker stopped during this sync.")
 
     def open_run(self, kind: str, run_id: int | None, trigger: str, user_id: int | None) -> SyncRun | None:
         if run_id:
@@ -170,6 +179,8 @@ class Engine(BatchResults, Reconcile):
                 if not self.send_items(run, inflight):
                     self.continue_later(run)
                     return
+                if run.kind == Kind.FAST:
+                    self.send_held_back(run)
                 self.set_phase(run, "sets" if run.kind != Kind.FAST else "poll")
             if run.phase == "sets":
                 synced = self.sync_sets(run)
@@ -222,7 +233,14 @@ class Engine(BatchResults, Reconcile):
         returns the products in batches Meta has still not finished: never sent twice at once."""
         inflight: set[int] = set()
         now = timezone.now()
-        for batch in CatalogBatch.objects.filter(shop=self.shop, status=CatalogBatch.Status.SENT).order_by("pk"):
+        sent = CatalogBatch.objects.filter(shop=self.shop, status=CatalogBatch.Status.SENT)
+        # This lane's own: the other lane's batches are its to check, and `yield_to_other_lane`
+        # keeps their products out of this run's batches.
+        if self.run is not None and self.run.kind == Kind.FAST:
+            sent = sent.filter(run__kind=Kind.FAST)
+        else:
+            sent = sent.exclude(run__kind=Kind.FAST)
+        for batch in sent.order_by("pk"):
             if batch.next_check_at is not None and batch.next_check_at <= now:
                 self.check(batch, loaded=True)
                 if batch.status != CatalogBatch.Status.SENT:  # finished or failed now
@@ -234,7 +252,9 @@ class Engine(BatchResults, Reconcile):
 
     def send_items(self, run: SyncRun, inflight: set[int]) -> bool:
         """Send the run's products after its cursor; False when the task ran out of time."""
-        outbox = Outbox(self.queue(run.kind), run.kind, run.cursor, inflight, batch_size=self.batch_size())
+        self.batch_floor = self.last_batch_pk()  # before any row is read
+        outbox = Outbox(self.queue(run.kind), run.kind, run.cursor, inflight, batch_size=self.batch_size(),
+                        floor=lambda: self.batch_floor)
         self.issue_products = set(ProductIssue.objects.open().filter(
             shop=self.shop, source__in=BATCH_SOURCES, product__isnull=False).values_list("product_id", flat=True))
         calls = self.calls
@@ -251,6 +271,10 @@ class Engine(BatchResults, Reconcile):
                     continue
                 self.budget(run.kind)
                 batch = self.pending_batch(run, prepared)
+                if batch is None:  # every record was the other lane's to send
+                    self.tally.cursor = prepared.cursor
+                    prepared = outbox.next()
+                    continue
                 path, options = self.items_batch(prepared)
                 flight = (batch, prepared, calls.submit("post", path, **options))
                 # While it is on its way: apply the status asked in the last round (of a batch
@@ -275,6 +299,47 @@ class Engine(BatchResults, Reconcile):
             finally:
                 self.flush()
 
+    def send_held_back(self, run: SyncRun) -> None:
+        """The fast lane's products that the other lane had (`yield_to_other_lane`): sent in
+        another pass once the other lane's batches that held them are finished at Meta (checked
+        here, as the poller would: each batch is applied once), so the newest value is the last
+        Meta receives. Within the poll time (`CATALOG_SYNC_POLL_SECONDS`) and three passes; what
+        is still held then goes with a follow-up fast sync (`retry_fast`)."""
+        deadline = min(self.deadline, time.monotonic() + poll_seconds())
+        for _ in range(3):
+            if not self.held_back:
+                return
+            if not self.wait_for_blockers(deadline):
+                break
+            self.held_back = set()
+            run.cursor = 0  # the held-back products lie before the cursor: read the lane's queue again
+            self.send_items(run, self.catch_up())
+        self.retry_fast = bool(self.held_back)
+
+    def wait_for_blockers(self, deadline: float) -> bool:
+        """Wait until the other lane's batches in `blockers` are finished (or failed); True when
+        they are, False at `deadline`. Sent ones are checked here; a pending one (its call on its
+        way) is waited for while its lane's worker holds the lease."""
+        wait = 0.1
+        unfinished = (CatalogBatch.Status.PENDING, CatalogBatch.Status.SENT)
+        while True:
+            for batch in CatalogBatch.objects.filter(pk__in=self.blockers, status=CatalogBatch.Status.SENT) \
+                    .exclude(handle="").defer("items"):
+                self.check(batch)
+            self.flush()
+            left = dict(CatalogBatch.objects.filter(pk__in=self.blockers, status__in=unfinished)
+                        .values_list("pk", "status"))
+            if CatalogBatch.Status.PENDING in left.values() and not jobs.is_held(sync_key(self.shop.pk)):
+                left = {pk: status for pk, status in left.items() if status != CatalogBatch.Status.PENDING}
+            self.blockers = set(left)
+            if not left:
+                return True
+            if time.monotonic() + wait > deadline:
+                return False
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+            self.renew()
+
     def items_batch(self, prepared: Prepared) -> tuple[str, dict]:
         """The path and parameters of one items_batch call. The records go as a JSON body (see
         `GraphClient.post`): 4.4 MB of JSON for 5,000 products instead of 6.7 MB of
@@ -293,10 +358,68 @@ class Engine(BatchResults, Reconcile):
         if wait:
             raise Deferred(wait, "Meta's catalog batch budget is nearly spent; the sync continues later.")
 
-    def pending_batch(self, run: SyncRun, prepared: Prepared) -> CatalogBatch:
-        """The batch's row, written before its call: a worker killed during the call leaves a trace."""
-        return CatalogBatch.objects.create(shop=self.shop, run=run, items=prepared.items, size=len(prepared.items),
-                                           bytes=prepared.size)
+    def pending_batch(self, run: SyncRun, prepared: Prepared) -> CatalogBatch | None:
+        """The batch's row, written before its call (a worker killed during the call leaves a
+        trace), then the other lane's claims honoured (`yield_to_other_lane`); None when none of
+        its records is left to send (the row is gone again: it was never sent)."""
+        batch = CatalogBatch.objects.create(shop=self.shop, run=run, items=prepared.items, size=len(prepared.items),
+                                            bytes=prepared.size)
+        self.batch_floor = max(self.batch_floor, batch.pk)
+        if self.yield_to_other_lane(run, batch, prepared):
+            if not prepared.records:
+                CatalogBatch.objects.filter(pk=batch.pk).delete()
+                return None
+            batch.items, batch.size, batch.bytes = prepared.items, len(prepared.items), prepared.size
+            CatalogBatch.objects.filter(pk=batch.pk).update(items=batch.items, size=batch.size, bytes=batch.bytes)
+        return batch
+
+    def last_batch_pk(self) -> int:
+        return CatalogBatch.objects.filter(shop=self.shop).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def yield_to_other_lane(self, run: SyncRun, batch: CatalogBatch, prepared: Prepared) -> int:
+        """Two lanes send a shop's products at once: the fast lane (its own lease) beside a changes
+        or full sync. Meta asks never to overlap updates of one product (its batches are processed
+        asynchronously, in no promised order), and the newest price must be the last Meta gets.
+        So, with this batch's row written (committed) and before its call, a product goes out of
+        it when the other lane has it in a batch that
+
+        - is not finished (pending or sent): the two would overlap; or
+        - was written after this batch's rows were read (pk above `batch_floor` when the rows
+          were read): it may carry a newer value than ours.
+
+        Each lane writes its row first and then looks, so of two batches racing for a product at
+        least one sees the other and lets it go (both may: the product stays dirty and the fast
+        lane sends it when the other batch is done, `send_held_back`). What the scheduled lane
+        lets go is left to the fast lane (its fast fields; dirty slow fields go with the next
+        changes sync); what the fast lane lets go it sends once the other batch is finished.
+        Only products Meta knows can collide (`Prepared.known`). Returns how many records went out
+        of the batch; one query when nothing collides."""
+        mine = prepared.known
+        if not mine:  # a first sync's new products, the reconcile's deletes: no other lane has them
+            return 0
+        fast = run.kind == Kind.FAST
+        floor = prepared.read_floor
+        others = CatalogBatch.objects.filter(shop=self.shop).exclude(pk=batch.pk)
+        others = others.exclude(run__kind=Kind.FAST) if fast else others.filter(run__kind=Kind.FAST)
+        unfinished = (CatalogBatch.Status.PENDING, CatalogBatch.Status.SENT)
+        claimed: set[int] = set()
+        alive = None
+        for pk, status, items in others.filter(Q(status__in=unfinished) | Q(pk__gt=floor)).values_list(
+                "pk", "status", "items"):
+            hit = mine.intersection(item[0] for item in items or ())
+            if not hit:
+                continue
+            if fast and status == CatalogBatch.Status.PENDING and pk <= floor:
+                if alive is None:  # a pending row of a worker that died is no claim
+                    alive = jobs.is_held(sync_key(self.shop.pk))
+                if not alive:
+                    continue
+            claimed |= hit
+            if fast and status in unfinished:
+                self.blockers.add(pk)
+        if fast:
+            self.held_back |= claimed
+        return prepared.drop(claimed) if claimed else 0
 
     def send(self, run: SyncRun, prepared: Prepared) -> CatalogBatch:
         """One batch sent from this thread (the reconcile's deletes)."""

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import CatalogSync, Product, SyncRun
-from catalog.sync.config import Deferred, fast_key, lease_seconds, poll_seconds, sync_key
+from catalog.sync.config import Deferred, fast_key, lease_seconds, poll_seconds, run_key
 from catalog.sync.engine import Engine
 from catalog.sync.state import connection_for, request_fast_sync, state_for
 from graph.errors import Transient
@@ -46,7 +46,8 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
     if state.deferred_until and state.deferred_until > now:
         _reschedule(shop_id, kind, run_id, (state.deferred_until - now).total_seconds(), trigger)
         return Outcome("deferred", run_id, "Meta's budget is spent")
-    lease = jobs.claim(sync_key(shop_id), lease_seconds())
+    # The fast lane has its own lease: it runs beside a full or changes sync (see README).
+    lease = jobs.claim(run_key(shop_id, kind), lease_seconds())
     if lease is None:
         if kind != Kind.FAST:  # the fast lane is re-queued by the holder's end-of-run check
             _reschedule(shop_id, kind, run_id, 60, trigger)
@@ -55,7 +56,7 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
     run = engine = None
     try:
         engine = Engine(conn, state, lease)
-        engine.recover()
+        engine.recover(kind)
         run = engine.open_run(kind, run_id, trigger, user_id)
         if run is None:
             return Outcome("nothing to do")
@@ -85,7 +86,10 @@ def sync_shop(shop_id: int, kind: str, *, run_id: int | None = None, trigger: st
         if engine is not None:
             engine.flush(force=True)  # the journal of the run's last calls, its latest usage
         lease.release()
-        _follow_up_fast(shop_id, started)
+        if engine is not None and engine.retry_fast:
+            _retry_held_back(shop_id)
+        else:
+            _follow_up_fast(shop_id, started)
 
 
 def _reschedule(shop_id: int, kind: str, run_id: int | None, delay: float, trigger: str) -> None:
@@ -125,6 +129,21 @@ def _defer(run: SyncRun, state: CatalogSync, exc: Deferred) -> None:
     CatalogSync.objects.filter(pk=state.pk).update(deferred_until=until)
     log.info("catalog sync of shop %s deferred %.0f s: %s", run.shop_id, exc.seconds, exc)
     _reschedule(run.shop_id, run.kind, run.pk, exc.seconds, run.trigger)
+
+
+#: Seconds before a fast sync whose products the other lane still held at the end of its poll
+#: time (`Engine.send_held_back`) tries again.
+HELD_BACK_RETRY_SECONDS = 5
+
+
+def _retry_held_back(shop_id: int) -> None:
+    from django_q.models import Schedule
+
+    from graph.tasks import reschedule
+
+    name = f"catalog-fast-held:{shop_id}"
+    if not Schedule.objects.filter(name=name).exists():
+        reschedule("catalog.tasks.sync_fast", shop_id, "edit", delay=HELD_BACK_RETRY_SECONDS, name=name)
 
 
 def _follow_up_fast(shop_id: int, started) -> None:
