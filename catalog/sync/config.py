@@ -57,8 +57,21 @@ def fast_debounce_seconds() -> float:
 
 
 def fast_spacing_seconds() -> float:
-    """Minimum time between two fast-lane calls of a shop (about 120 calls an hour at most)."""
-    return float(setting("CATALOG_FAST_SPACING_SECONDS", 30))
+    """The fast lane's spacing at the top of its adaptive range (see `state.fast_spacing`): the
+    time between two fast calls of a shop when Meta reports its catalog batch budget at the fast
+    lane's ceiling. Below `fast_free_below` the fast lane only waits for the debounce."""
+    return float(setting("CATALOG_FAST_SPACING_SECONDS", 60))
+
+
+def fast_free_below() -> float:
+    """Reported catalog_batch usage (%) under which the fast lane calls as soon as the debounce allows."""
+    return float(setting("CATALOG_FAST_FREE_BELOW", 50))
+
+
+def fast_ceiling() -> float:
+    """Reported usage (%) at which the fast lane stops until Meta's window rolls (the scheduled
+    syncs keep the rest, up to 95 %)."""
+    return float(setting("CATALOG_FAST_CEILING", 80))
 
 
 class Deferred(Exception):

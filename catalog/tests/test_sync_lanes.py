@@ -11,6 +11,7 @@ import time
 import pytest
 from django.db import connection, connections
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import sync
 from catalog.models import CatalogBatch, Product, SyncRun
@@ -191,3 +192,31 @@ def test_edits_during_a_full_sync_reach_meta_in_seconds_and_the_newest_price_sta
     assert {p.retailer_id for p in made} <= {p["retailer_id"] for p in meta["catalog"].products(meta["catalog_id"])}
     assert not Product.objects.filter(shop=shop_a, pk__in=[first.pk, last.pk]).needing_fast_sync().exists()
     _assert_no_product_in_two_batches_at_once(shop_a)
+
+
+def test_the_fast_lane_spaces_its_calls_by_the_usage_meta_reports(meta, owner, shop_a):
+    """A catalog whose batch budget is 12 calls a window: edits go at once while Meta reports
+    under half of it used; past that, the next fast sync waits as `fast_spacing` says."""
+    from django_q.models import Schedule
+
+    from catalog.sync.state import fast_spacing
+    from shops.graph import usage_pressure
+    from shops.models import MetaConnection
+
+    product = _form_products(shop_a, 1)[0]
+    meta["sandbox"].set_usage_budget(calls=12, buc_type="catalog_batch")
+    at_once = []
+    for cents in range(1001, 1013):
+        used = usage_pressure(MetaConnection.objects.get(shop=shop_a), "catalog_batch")
+        price = f"{cents // 100}.{cents % 100:02d}"
+        _edit_price(owner, shop_a, product, price)
+        spaced = Schedule.objects.filter(func="catalog.tasks.sync_fast").first()
+        if spaced is not None:
+            break
+        assert _price_at_meta(meta, product.retailer_id) == f"{price} USD"  # at once
+        at_once.append(used)
+    assert spaced is not None, at_once
+    assert at_once and max(at_once) < 60 and 50 <= used < 80, (at_once, used)
+    delay = (spaced.next_run - timezone.now()).total_seconds()
+    assert abs(delay - fast_spacing(used)) < 3, (delay, used)
+    assert _price_at_meta(meta, product.retailer_id) != f"{price} USD"  # waits for the spacing

@@ -78,12 +78,39 @@ def test_a_burst_of_price_edits_queues_one_fast_sync(connected, shop_a, queued,
     assert not jobs.is_held(config.fast_key(shop_a.pk))
 
 
-def test_a_fast_edit_soon_after_a_fast_call_waits_for_the_spacing(connected, shop_a, queued, settings):
-    settings.CATALOG_FAST_SPACING_SECONDS = 30
+def _report_usage(shop, used: float, eta: float = 0) -> None:
+    from shops.models import MetaConnection
+
+    MetaConnection.objects.filter(shop=shop).update(usage={"buc": {"catalog_batch": {
+        "at": timezone.now().isoformat(), "call_count": used, "total_cputime": used, "total_time": used,
+        "estimated_time_to_regain_access": eta}}})
+
+
+def test_a_fast_edit_soon_after_a_fast_call_goes_at_once_when_usage_is_low(connected, shop_a, queued):
+    CatalogSync.objects.filter(shop=shop_a).update(last_fast_call_at=timezone.now() - timedelta(seconds=3))
+    _report_usage(shop_a, 10)
+    assert state.request_fast_sync(shop_a.pk) == "queued"
+    assert [q[0] for q in queued] == [("catalog.tasks.sync_fast", shop_a.pk, "edit")]
+
+
+def test_the_spacing_grows_with_the_usage_meta_reports(connected, shop_a, queued, settings):
+    settings.CATALOG_FAST_SPACING_SECONDS = 60
+    assert state.fast_spacing(0) == state.fast_spacing(49) == 0
+    assert 0 < state.fast_spacing(55) < state.fast_spacing(65) < state.fast_spacing(79) < 60
+    assert state.fast_spacing(80) == 60
     CatalogSync.objects.filter(shop=shop_a).update(last_fast_call_at=timezone.now() - timedelta(seconds=10))
+    _report_usage(shop_a, 65)  # half way: 30 s between calls, 10 s gone
     assert state.request_fast_sync(shop_a.pk) == "scheduled"
     schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
     assert 15 <= (schedule.next_run - timezone.now()).total_seconds() <= 21
+    assert queued == []
+
+
+def test_the_fast_lane_honours_metas_regain_time(connected, shop_a, queued):
+    _report_usage(shop_a, 100, eta=3)  # minutes
+    assert state.request_fast_sync(shop_a.pk) == "scheduled"
+    schedule = Schedule.objects.get(func="catalog.tasks.sync_fast")
+    assert 170 <= (schedule.next_run - timezone.now()).total_seconds() <= 181
     assert queued == []
 
 
