@@ -324,6 +324,18 @@ def settle_hung_requests(sandbox):
     close_keep_alive(sandbox.session)
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started only once the test database exists. Session fixtures
+    come before a test's function ones, so a session whose first database test used the live
+    server started it while the connection still named the file database: then, on SQLite, the
+    server's threads had their own connections to the in-memory test database (a shared cache,
+    where a write transaction fails every other connection at once with "database table is
+    locked") instead of the test's one connection, depending on which test file a worker ran
+    first."""
+    return live_server
+
+
 @pytest.fixture
 def sandbox(live_server, settings):
     """The Graph sandbox over real HTTP (pytest-django's live server), reset for the test.

@@ -4,6 +4,7 @@ issues), failed batches, and the runs they close."""
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -23,7 +24,9 @@ from catalog.sync.results import (
     lacks_required_fields,
     warning_report,
 )
-from graph.errors import NotFound, RateLimited
+from graph.errors import GraphError, NotFound, RateLimited
+
+log = logging.getLogger(__name__)
 
 Status = SyncRun.Status
 Source = ProductIssue.Source
@@ -224,7 +227,12 @@ class BatchResults:
                     orphans_deleted=F("orphans_deleted") + orphans, batches_done=F("batches_done") + 1)
         confirmed = {pid for pid, slow, fast in confirmations}
         recheck = {i.product_id for i in known if i.source != Source.BATCH and i.product_id in confirmed}
-        self.recheck([rid for pid, rid, slow, fast in batch.items if pid in recheck])
+        retailer_ids = [rid for pid, rid, slow, fast in batch.items if pid in recheck]
+        if retailer_ids:
+            # Once the results are committed (a caller's transaction too): no Graph call inside a
+            # transaction (it would hold the database's locks while Meta answers), and a recheck
+            # that fails leaves the applied results alone.
+            transaction.on_commit(lambda: self.recheck(retailer_ids))
         self.close_run(batch.run_id)
         return 1
 
@@ -240,5 +248,10 @@ class BatchResults:
     def recheck(self, retailer_ids: list[str]) -> None:
         """Products just confirmed that had Meta-side issues: read their errors and review now, so
         a fix clears the issue at once (the hourly diagnostics catch the rest)."""
-        if retailer_ids:
+        if not retailer_ids:
+            return
+        try:
             item_checks(self.client, self.shop, self.catalog_id, sorted(set(retailer_ids)))
+        except GraphError as exc:
+            log.warning("catalog sync: the recheck of %d products failed (%s); the hourly diagnostics read them",
+                        len(retailer_ids), type(exc).__name__)

@@ -289,6 +289,31 @@ def test_diagnostics_become_issues_that_resolve_when_meta_confirms_the_fix(meta,
     assert ProductIssue.objects.filter(shop=shop_a, resolved_at__isnull=False).count() == 3
 
 
+def test_a_failed_recheck_of_a_fixed_product_leaves_the_batch_results_applied(meta, shop_a):
+    """The recheck of products with Meta-side issues is a Graph call made once the batch's results
+    are committed, never inside their transaction: when it fails, the batch stays applied and the
+    hourly diagnostics read the product later."""
+    catalog = meta["catalog"]
+    catalog.flag("GTIN-*", "UNIQUE_PRODUCT_IDENTIFIER_MISSING", when={"gtin": ""}, priority="HIGH")
+    missing = make_product(shop_a, retailer_id="GTIN-2")
+    sync.sync_shop(shop_a.pk, "changes")
+    run_diagnostics(shop_a.pk)
+    assert ProductIssue.objects.open().filter(product=missing, source="item_errors").exists()
+    missing.gtin = "00012345678905"
+    missing.save()
+    meta["sandbox"].add_fault(path=f"{meta['catalog_id']}/products", method="GET", kind="error", count=None,
+                              http_status=500, code=2, is_transient=True)
+    outcome = sync.sync_shop(shop_a.pk, "changes")
+    assert outcome.status == "succeeded"
+    assert not Product.objects.get(pk=missing.pk).needs_sync  # Meta's confirmation is kept
+    assert CatalogBatch.objects.filter(run_id=outcome.run_id).get().status == "finished"
+    assert meta["sandbox"].requests(path=f"{meta['catalog_id']}/products", method="GET")  # the recheck went out
+    assert ProductIssue.objects.open().filter(product=missing).exists()  # ... and failed: the hourly check reads it
+    meta["sandbox"].clear_faults()
+    run_diagnostics(shop_a.pk)
+    assert not ProductIssue.objects.open().filter(product=missing).exists()
+
+
 def test_one_sync_per_shop_at_a_time(meta, shop_a):
     from kernel import jobs
     from kernel.models import JobRun
