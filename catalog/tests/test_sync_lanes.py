@@ -174,16 +174,13 @@ def test_edits_during_a_full_sync_reach_meta_in_seconds_and_the_newest_price_sta
     meta["sandbox"].add_fault(path="*/items_batch", method="POST", kind="latency", ms=2000, count=1)
     meta["sandbox"].clear_requests()
     thread, result = _in_thread(lambda: sync.sync_shop(shop_a.pk, "full"))
-    _wait_for(lambda: CatalogBatch.objects.filter(shop=shop_a, run__kind="full",
-                                                  status=CatalogBatch.Status.PENDING).exists())
-    started = time.monotonic()
-    _edit_price(owner, shop_a, last, "13.50")  # not read by the full sync yet
-    assert _price_at_meta(meta, last.retailer_id) == "13.50 USD"
-    assert time.monotonic() - started < 1.5  # did not wait for the full sync's first call
-    _edit_price(owner, shop_a, first, "12.50")  # in the full sync's open batch, with 9.99
-    response = owner.post(reverse("catalog:product_new", args=[shop_a.pk]), {**VALID, "retailer_id": "L-NEW"})
-    assert response.status_code == 302
-    thread.join(60)
+    try:
+        _during_the_full_sync(meta, owner, shop_a, first, last)
+    finally:
+        # Joined whatever happened: a full sync left running would outlive the test, calling the
+        # sandbox and writing the database under the next tests.
+        thread.join(60)
+    assert not thread.is_alive()
     assert getattr(result["value"], "status", result["value"]) == "succeeded"
     assert _price_at_meta(meta, first.retailer_id) == "12.50 USD"
     assert _price_at_meta(meta, last.retailer_id) == "13.50 USD"
@@ -192,6 +189,19 @@ def test_edits_during_a_full_sync_reach_meta_in_seconds_and_the_newest_price_sta
     assert {p.retailer_id for p in made} <= {p["retailer_id"] for p in meta["catalog"].products(meta["catalog_id"])}
     assert not Product.objects.filter(shop=shop_a, pk__in=[first.pk, last.pk]).needing_fast_sync().exists()
     _assert_no_product_in_two_batches_at_once(shop_a)
+
+
+def _during_the_full_sync(meta, owner, shop, first, last) -> None:
+    """The seller's edits while the full sync's first call is on its way."""
+    _wait_for(lambda: CatalogBatch.objects.filter(shop=shop, run__kind="full",
+                                                  status=CatalogBatch.Status.PENDING).exists())
+    started = time.monotonic()
+    _edit_price(owner, shop, last, "13.50")  # not read by the full sync yet
+    assert _price_at_meta(meta, last.retailer_id) == "13.50 USD"
+    assert time.monotonic() - started < 1.5  # did not wait for the full sync's first call
+    _edit_price(owner, shop, first, "12.50")  # in the full sync's open batch, with 9.99
+    response = owner.post(reverse("catalog:product_new", args=[shop.pk]), {**VALID, "retailer_id": "L-NEW"})
+    assert response.status_code == 302
 
 
 def test_the_fast_lane_spaces_its_calls_by_the_usage_meta_reports(meta, owner, shop_a):
