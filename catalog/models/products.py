@@ -151,9 +151,8 @@ class Product(models.Model):
             # Dirty queries read only dirty rows (partial indexes, SQLite and PostgreSQL).
             models.Index(fields=["shop", "id"], condition=Q(needs_sync_slow=True), name="catalog_product_dirty_slow"),
             models.Index(fields=["shop", "id"], condition=Q(needs_sync_fast=True), name="catalog_product_dirty_fast"),
-            # The catalog's figures (catalog.summary.counts): one index-only scan on PostgreSQL.
-            models.Index(fields=["shop"], include=["deleted_at", "status", "needs_sync_slow", "needs_sync_fast",
-                                                   "synced_at"], name="catalog_product_counts"),
+            # PostgreSQL also has catalog_product_counts (migration 0009): the catalog's figures
+            # (catalog.summary.counts) in one index-only scan.
         ]
 
     def __str__(self) -> str:

@@ -174,9 +174,45 @@ def test_search_can_use_the_trigram_indexes_on_postgresql(shop_a, column):
     assert f"catalog_product_{column}_trgm" in plan
 
 
-def test_a_huge_match_is_counted_only_up_to_ten_thousand(owner, shop_a, monkeypatch):
+def test_a_huge_match_is_counted_only_up_to_the_limit(owner, shop_a, monkeypatch):
+    assert listing.COUNT_LIMIT == 1000
     monkeypatch.setattr(listing, "COUNT_LIMIT", 20)
     _bulk_products(shop_a, 25)
     response = owner.get(reverse("catalog:products", args=[shop_a.pk]))
     assert response.context["page"].total == 21
-    assert "More than 10,000 products" in response.content.decode()
+    assert "More than 20 products" in response.content.decode()
+
+
+def test_the_catalog_figures_read_only_the_covering_index_on_postgresql(shop_a):
+    if connection.vendor != "postgresql":
+        pytest.skip("the covering index exists on PostgreSQL only")
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog import summary
+
+    _bulk_products(shop_a, 30)
+    with CaptureQueriesContext(connection) as captured:
+        found = summary.counts(shop_a)
+    assert found["total"] == 30 and len(captured.captured_queries) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_product_counts'")
+        (definition,) = cursor.fetchone()
+    covered = set(re.findall(r"\w+", definition.split("(", 1)[1]))
+    # Every column the counts read is in the index, so PostgreSQL can answer from it alone.
+    read = set(re.findall(r'"catalog_product"\."(\w+)"', captured.captured_queries[0]["sql"]))
+    assert read and read <= covered, read - covered
+
+
+def test_orders_search_can_use_the_buyer_trigram_index_on_postgresql(shop_a):
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    from orders.models import Order
+
+    sql, params = Order.objects.filter(buyer_name__icontains="farthingale").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "orders_order_buyer_trgm" in plan, plan
