@@ -200,3 +200,16 @@ def test_an_exact_id_is_found_first_and_only_in_the_shop(owner, shop_a, shop_b):
     # A retailer id in several orders lists them all, newest first.
     again = make_order(shop_a, buyer_name="Ada Lovelace", items=(("TEA-9", 2, 100),))
     assert refs(owner.get(list_url(shop_a, q="TEA-9"))) == [again.reference, tea.reference]
+
+
+def test_orders_search_can_use_the_buyer_trigram_index_on_postgresql(shop_a):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    sql, params = Order.objects.filter(buyer_name__icontains="farthingale").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "orders_order_buyer_trgm" in plan, plan
