@@ -59,20 +59,27 @@ def register_provider(provider: Provider) -> Provider:
     return provider
 
 
+def _memo(request) -> dict:
+    """This request's readings {shop id: (cards, read live)}; a throwaway dict without a request."""
+    if request is None:
+        return {}
+    if not hasattr(request, "_portal_issue_cards"):
+        request._portal_issue_cards = {}
+    return request._portal_issue_cards
+
+
 def issue_cards(shop, request=None) -> list[IssueCard]:
-    """Every app's cards for the shop, most severe first. With `request`, computed once per
-    request: the page, the dashboard summary and the navigation badge share one reading."""
-    memo = getattr(request, "_portal_issue_cards", None) if request is not None else None
-    if memo is not None and shop.pk in memo:
-        return memo[shop.pk]
+    """Every app's cards for the shop read now, most severe first (and cached for the badge).
+    With `request`, read once per request: the page, the dashboard summary and the navigation
+    badge share one reading."""
+    memo = _memo(request)
+    if shop.pk in memo and memo[shop.pk][1]:
+        return memo[shop.pk][0]
     cards: list[IssueCard] = []
     for provider in _PROVIDERS:
         cards.extend(provider(shop))
     cards.sort(key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.group, -c.count, c.kind))
-    if request is not None:
-        if memo is None:
-            memo = request._portal_issue_cards = {}
-        memo[shop.pk] = cards
+    memo[shop.pk] = (cards, True)
     cache.set(_cache_key(shop.pk, get_language()), cards, CACHE_SECONDS)
     return cards
 
@@ -87,16 +94,13 @@ def _cache_key(shop_id: int, language: str | None) -> str:
 
 def recent_issue_cards(shop, request=None) -> list[IssueCard]:
     """The shop's cards as read at most `CACHE_SECONDS` ago (in the user's language)."""
-    memo = getattr(request, "_portal_issue_cards", None) if request is not None else None
-    if memo is not None and shop.pk in memo:
-        return memo[shop.pk]
+    memo = _memo(request)
+    if shop.pk in memo:
+        return memo[shop.pk][0]
     cards = cache.get(_cache_key(shop.pk, get_language()))
     if cards is None:
         return issue_cards(shop, request)
-    if request is not None:
-        if memo is None:
-            memo = request._portal_issue_cards = {}
-        memo[shop.pk] = cards
+    memo[shop.pk] = (cards, False)
     return cards
 
 

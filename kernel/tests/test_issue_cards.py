@@ -34,3 +34,16 @@ def test_without_a_request_every_call_reads_afresh(shop_a, counting_provider):
     issues.issue_cards(shop_a)
     issues.issue_cards(shop_a)
     assert counting_provider == [shop_a.pk, shop_a.pk]
+
+
+def test_a_cached_reading_in_a_request_does_not_stand_in_for_a_live_one(shop_a, counting_provider):
+    from django.test import RequestFactory
+
+    issues.issue_cards(shop_a)  # fills the cache
+    request = RequestFactory().get("/")
+    assert [c.kind for c in issues.recent_issue_cards(shop_a, request)] == ["test.thing"]
+    assert counting_provider == [shop_a.pk]  # the badge took the cached reading
+    issues.issue_cards(shop_a, request)  # the Issues page reads live all the same...
+    issues.issue_cards(shop_a, request)
+    issues.recent_issue_cards(shop_a, request)
+    assert counting_provider == [shop_a.pk, shop_a.pk]  # ...once per request, shared afterwards
