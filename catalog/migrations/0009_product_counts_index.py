@@ -7,24 +7,15 @@ SQLite has no INCLUDE: there the index would only be another (shop_id) index bes
 
 from django.db import migrations
 
+from kernel.postgres import postgresql_only
+
 COLUMNS = "deleted_at, status, needs_sync_slow, needs_sync_fast, synced_at"
-
-
-def add_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS catalog_product_counts ON catalog_product (shop_id) INCLUDE ({COLUMNS})")
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS catalog_product_counts")
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0008_import_leases_in_kernel")]
 
-    operations = [migrations.RunPython(add_index, drop_index)]
+    operations = [postgresql_only(
+        [f"CREATE INDEX IF NOT EXISTS catalog_product_counts ON catalog_product (shop_id) INCLUDE ({COLUMNS})"],
+        ["DROP INDEX IF EXISTS catalog_product_counts"],
+    )]
