@@ -38,7 +38,6 @@ import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import connected_shop  # noqa: E402
+from bench.common import connected_shop, sandbox_process  # noqa: E402
 from kernel.localserver import fresh_database  # noqa: E402
 
 
@@ -154,7 +153,6 @@ def main() -> int:
     url, cleanup = fresh_database("catalog_bench")
     os.environ["DATABASE_URL"] = url
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    server = None
     try:
         import django
 
@@ -162,14 +160,9 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
-        server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve"], stdout=subprocess.PIPE,
-                                  env={**os.environ}, cwd=str(ROOT))
-        port = int(server.stdout.readline().strip())
-        return run(args.products, f"http://127.0.0.1:{port}/graph-sandbox", server.pid, args)
+        with sandbox_process(str(Path(__file__).resolve())) as (base_url, server):
+            return run(args.products, base_url, server.pid, args)
     finally:
-        if server is not None:
-            server.kill()
-            server.wait()
         from django.db import connections
 
         connections.close_all()

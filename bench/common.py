@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 #: The seller every benchmark makes (`connected_shop`) and signs in as.
 SELLER, PASSWORD = "bench", "bench-pass-2026"
@@ -66,3 +70,17 @@ def connected_shop(create_business, *, name: str = "Bench shop", in_process: boo
     conn.connected_at = timezone.now()
     conn.save()
     return shop, conn, business
+
+
+@contextmanager
+def sandbox_process(script: str):
+    """The sandbox served by `script --serve` (which prints its port first) in a process of its
+    own, as Meta is another machine for the portal: yields (base URL, process); killed on exit."""
+    process = subprocess.Popen([sys.executable, script, "--serve"], stdout=subprocess.PIPE, env={**os.environ},
+                               cwd=str(Path(__file__).resolve().parent.parent))
+    try:
+        port = int(process.stdout.readline().strip())
+        yield f"http://127.0.0.1:{port}/graph-sandbox", process
+    finally:
+        process.kill()
+        process.wait()

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.catalog_sync import build_products, serve  # noqa: E402
-from bench.common import connected_shop, finish, percentile, signed_in_client  # noqa: E402
+from bench.common import connected_shop, finish, percentile, sandbox_process, signed_in_client  # noqa: E402
 from kernel.localserver import fresh_database  # noqa: E402
 
 MAX_P95_S = 5.0
@@ -301,16 +301,10 @@ def main() -> int:
     url, cleanup = fresh_database("freshness_bench")
     os.environ["DATABASE_URL"] = url
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    server = None
     try:
-        server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve"], stdout=subprocess.PIPE,
-                                  env={**os.environ}, cwd=str(ROOT))
-        port = int(server.stdout.readline().strip())
-        return run(args, f"http://127.0.0.1:{port}/graph-sandbox")
+        with sandbox_process(str(Path(__file__).resolve())) as (base_url, _server):
+            return run(args, base_url)
     finally:
-        if server is not None:
-            server.kill()
-            server.wait()
         from django.db import connections
 
         connections.close_all()
