@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from catalog.models import CatalogSync, Product, ProductIssue
+from kernel import shopcache
 
 #: "synced": Meta confirmed the product as it is now (the product list's "sync=synced" filter)
 SYNCED = Q(needs_sync_slow=False, needs_sync_fast=False, synced_at__isnull=False)
@@ -29,6 +30,12 @@ def counts(shop) -> dict:
     )
 
 
+def recent_counts(shop) -> dict:
+    """`counts` as read at most a minute ago (kernel.shopcache: a seller's change or the end of a
+    job of the shop reads them anew)."""
+    return shopcache.remember(shop.pk, "catalog.counts", lambda: counts(shop))
+
+
 def with_issues(shop) -> int:
     """Live products with at least one open issue from Meta (one query)."""
     return (ProductIssue.objects.open().filter(shop=shop, product__isnull=False, product__deleted_at__isnull=True)
@@ -42,7 +49,9 @@ def last_sync(shop):
 
 
 def at_a_glance(shop) -> dict:
-    """The dashboard's Catalog card: products, synced, with issues, last sync (three queries)."""
-    found = counts(shop)
-    return {"total": found["total"], "synced": found["synced"], "with_issues": with_issues(shop),
+    """The dashboard's Catalog card: products, synced, with issues (as read at most a minute
+    ago: kernel.shopcache), last sync (read now)."""
+    found = recent_counts(shop)
+    return {"total": found["total"], "synced": found["synced"],
+            "with_issues": shopcache.remember(shop.pk, "catalog.with_issues", lambda: with_issues(shop)),
             "last_sync": last_sync(shop)}

@@ -5,11 +5,12 @@ Issues page, the dashboard and the navigation badge show them all, most severe f
 is one kind of problem with a count and ONE call to action (UI.md: "issues are a to-do list").
 
 Reading every app's cards takes about ten queries, too many for every page's badge: the badge
-and the dashboard summary read `recent_issue_cards`, kept in the cache for `CACHE_SECONDS` per
-shop and language. The Issues page always reads them anew (and refreshes the cache), and a
-seller's change to the shop (any POST through `shops.tenancy.shop_view`) forgets them, so what
-a seller fixes leaves the badge at once; a change found by a background job shows within a
-minute.
+and the dashboard summary read `recent_issue_cards`, one of the shop's cached summaries
+(`kernel.shopcache`, per language). The Issues page always reads them anew (and refreshes the
+cache); a seller's change to the shop (any POST through `shops.tenancy.shop_view`) and the end
+of every job run of the shop start a new generation of the shop's summaries, so what a seller
+fixes leaves the badge at once and what a job found shows when it ends; anything else within
+`shopcache.SECONDS`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import get_language
+
+from kernel import shopcache
 
 SEVERITY_ORDER = {"critical": 0, "must_fix": 1, "warning": 2, "opportunity": 3}
 
@@ -75,35 +77,28 @@ def issue_cards(shop, request=None) -> list[IssueCard]:
     memo = _memo(request)
     if shop.pk in memo and memo[shop.pk][1]:
         return memo[shop.pk][0]
+    generation = shopcache.current_generation(shop.pk)
     cards: list[IssueCard] = []
     for provider in _PROVIDERS:
         cards.extend(provider(shop))
     cards.sort(key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.group, -c.count, c.kind))
     memo[shop.pk] = (cards, True)
-    cache.set(_cache_key(shop.pk, get_language()), cards, CACHE_SECONDS)
+    shopcache.store(shop.pk, _cache_name(), cards, generation=generation)
     return cards
 
 
-#: How long the badge and the dashboard may show cards read earlier.
-CACHE_SECONDS = 60
-
-
-def _cache_key(shop_id: int, language: str | None) -> str:
-    return f"kernel.issues:{shop_id}:{language or settings.LANGUAGE_CODE}"
+def _cache_name() -> str:
+    return f"issue_cards:{get_language() or settings.LANGUAGE_CODE}"
 
 
 def recent_issue_cards(shop, request=None) -> list[IssueCard]:
-    """The shop's cards as read at most `CACHE_SECONDS` ago (in the user's language)."""
+    """The shop's cards as read at most `shopcache.SECONDS` ago, in the shop's current generation
+    (in the user's language)."""
     memo = _memo(request)
     if shop.pk in memo:
         return memo[shop.pk][0]
-    cards = cache.get(_cache_key(shop.pk, get_language()))
+    cards = shopcache.read(shop.pk, _cache_name())
     if cards is None:
         return issue_cards(shop, request)
     memo[shop.pk] = (cards, False)
     return cards
-
-
-def forget_issue_cards(shop_id: int) -> None:
-    """Drop the cached cards of the shop (every language): the next badge reads them anew."""
-    cache.delete_many([_cache_key(shop_id, code) for code, _name in settings.LANGUAGES])

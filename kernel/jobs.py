@@ -49,6 +49,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from kernel import shopcache
 from kernel.models import JobRun
 from kernel.models import Lease as LeaseRow
 
@@ -211,6 +212,7 @@ def job_run(job: str, shop_id: int | None = None, *, task_id: str = "") -> Itera
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at", "counts"])
         log.exception("job %s failed (shop_id=%s)", job, shop_id)
+        _forget_summaries(run)
         _finished(run, exc)
         raise
     else:
@@ -221,7 +223,14 @@ def job_run(job: str, shop_id: int | None = None, *, task_id: str = "") -> Itera
             run.status = JobRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "finished_at", "counts"])
+    _forget_summaries(run)
     _finished(run, error)
+
+
+def _forget_summaries(run: JobRun) -> None:
+    """What a run of a shop's job changed shows in the shop's figures at once (kernel.shopcache)."""
+    if run.shop_id is not None and run.status != JobRun.Status.SKIPPED:
+        shopcache.forget(run.shop_id)
 
 
 def _describe(error) -> str:

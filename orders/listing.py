@@ -27,6 +27,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.utils import timezone
 
 from catalog.csv_io import safe_cell
+from kernel import shopcache
 from orders.models import Order, OrderItem
 
 PAGE_SIZE = 50
@@ -91,6 +92,12 @@ def action_counts(shop) -> dict[str, int]:
         any_action |= VIEWS[name]
     return Order.objects.filter(shop=shop).filter(any_action).aggregate(
         **{name: Count("pk", filter=VIEWS[name]) for name in ACTION_VIEWS})
+
+
+def recent_action_counts(shop) -> dict[str, int]:
+    """`action_counts` as read at most a minute ago (kernel.shopcache: a seller's change or the
+    end of a job of the shop reads them anew): the quick views and the dashboard card."""
+    return shopcache.remember(shop.pk, "orders.action_counts", lambda: action_counts(shop))
 
 
 @dataclass

@@ -60,7 +60,7 @@ def index(request, shop):
         "query": query.urlencode(),
         "filtered": bool(values),
         "view": values.get("view", ""),
-        "counts": listing.action_counts(shop),
+        "counts": listing.recent_action_counts(shop),
         "feed": OrderFeed.objects.filter(shop=shop).first(),
         "last_run": IngestRun.objects.filter(shop=shop).first(),
         "connected": bool(conn and conn.is_connected and conn.commerce_merchant_settings_id),

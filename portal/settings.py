@@ -184,6 +184,22 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 1
 
+# --- Cache ----------------------------------------------------------------------------------
+# Redis when it is there (production): one cache for every web and worker process, so a shop's
+# cached figures (kernel.shopcache) are forgotten everywhere when the seller or a job changes
+# the shop, and rate-limit windows are counted once. Without it (the demo, SQLite) each process
+# has its own and a worker's change reaches the web process's figures within their minute.
+# Keys carry the database's name by default, so deployments or test runs that share a Redis
+# server never read each other's values (CACHE_KEY_PREFIX to set another).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=f"portal:{Path(str(DATABASES['default']['NAME'])).name}"),
+        }
+    }
+
 # --- Meta / Graph -------------------------------------------------------------------------
 META_APP_ID = env.str("META_APP_ID", default="1234567890" if DEBUG else "")
 META_APP_SECRET = env.str("META_APP_SECRET", default="sandbox-app-secret" if DEBUG else "")

@@ -34,13 +34,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # --- between tests --------------------------------------------------------------------------------
 
 
+def clear_cache() -> None:
+    """Empty this run's cache: on Redis only this run's keys (its KEY_PREFIX; other pytest-xdist
+    workers share the server), elsewhere the whole (per-process) cache."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Every test starts with an empty cache (rate-limit windows, coalesced send requests),
-    whichever cache backend the run uses."""
-    from django.core.cache import cache
-
-    cache.clear()
+    """Every test starts with an empty cache (shop figures, rate-limit windows, coalesced send
+    requests), whichever cache backend the run uses."""
+    clear_cache()
     yield
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from catalog import summary as catalog_summary
-from orders.listing import action_counts
+from orders.listing import recent_action_counts
 from portal.health import health
 from shops import links
 from shops.tenancy import last_shop_id, shop_view
@@ -33,7 +33,7 @@ def dashboard(request, shop):
     connection = getattr(shop, "meta_connection", None)
     cms = connection.commerce_merchant_settings_id if connection else ""
     return render(request, "portal/dashboard.html", {
-        "shop": shop, "connection": connection, "order_counts": action_counts(shop),
+        "shop": shop, "connection": connection, "order_counts": recent_action_counts(shop),
         "catalog": catalog_summary.at_a_glance(shop),
         "shop_insights_url": links.shop_insights(cms), "shop_look_url": links.shop_look(cms)})
 

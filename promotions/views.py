@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel import shopcache
 from orders.models import Order
 from promotions import services
 from promotions.forms import DiscountForm, SourceForm
@@ -34,12 +35,17 @@ RECENT_ORDERS = 2000
 def index(request, shop):
     discounts = list(Discount.objects.filter(shop=shop).select_related("product_set").order_by("-starts_at", "-pk"))
     last_upload = OfferUpload.objects.filter(shop=shop).first()
-    recent = Order.objects.filter(shop=shop).order_by("-pk").values("pk")[:RECENT_ORDERS]
-    seen = (OrderPromotion.objects.filter(order_id__in=recent).values("campaign_name", "sponsor", "granularity",
-                                                                    "target_type", "coupon_code")
-            .order_by("campaign_name").distinct()[:20])
     return render(request, "promotions/index.html", _context(
-        shop, discounts=discounts, last_upload=last_upload, seen_on_orders=list(seen), recent_orders=RECENT_ORDERS))
+        shop, discounts=discounts, last_upload=last_upload, recent_orders=RECENT_ORDERS,
+        seen_on_orders=shopcache.remember(shop.pk, "promotions.seen_on_orders", lambda: _seen_on_orders(shop))))
+
+
+def _seen_on_orders(shop) -> list[dict]:
+    """The promotions Meta applied to the shop's `RECENT_ORDERS` newest orders (distinct, 20 at most)."""
+    recent = Order.objects.filter(shop=shop).order_by("-pk").values("pk")[:RECENT_ORDERS]
+    return list(OrderPromotion.objects.filter(order_id__in=recent)
+                .values("campaign_name", "sponsor", "granularity", "target_type", "coupon_code")
+                .order_by("campaign_name").distinct()[:20])
 
 
 @shop_view

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from kernel import shopcache
 from kernel.forms import ID_MAX
-from kernel.issues import forget_issue_cards
 from shops.models import Membership, Shop
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -70,7 +70,7 @@ def shop_view(view=None, *, write: bool = False, owner_only: bool = False):
                 raise PermissionDenied("Only the shop's owner can do this.")
             response = func(request, shop, *args, **kwargs)
             if request.method not in SAFE_METHODS:
-                forget_issue_cards(shop.pk)  # what the seller just changed may close or open a card
+                shopcache.forget(shop.pk)  # what the seller just changed shows in every figure and card at once
             remember_shop(request, response, shop)
             return response
 

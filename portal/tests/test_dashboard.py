@@ -4,7 +4,6 @@ Meta tools page is one click away."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogSync, Product
 from catalog.tests.factories import make_issue, make_product
+from portal.testing import clear_cache
 
 #: The whole dashboard at most, with the issue cards read anew (measured: session, user,
 #: membership, connection, order counts; the Catalog card's three: counts, products with issues,
@@ -25,7 +25,7 @@ DASHBOARD_QUERIES_CACHED = 12
 
 def _dashboard(client, shop, *, cached: bool = False):
     if not cached:
-        cache.clear()  # every app's issue cards read anew: the providers' queries counted too
+        clear_cache()  # every app's issue cards read anew: the providers' queries counted too
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("dashboard", args=[shop.pk]))
     assert response.status_code == 200

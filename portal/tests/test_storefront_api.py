@@ -15,6 +15,7 @@ from django.urls import reverse
 from ads.models import ServerEvent
 from kernel.money import Money
 from orders.models import Order
+from portal.testing import clear_cache
 from shops.models import ApiKey, AuditEvent
 
 BROWSER = {"client_user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "client_ip_address": "203.0.113.7",
@@ -144,9 +145,7 @@ def test_bad_bodies_and_methods_get_clear_errors(owner, shop_a):
 
 def test_over_the_rate_a_key_gets_429_with_retry_after(owner, shop_a, settings):
     settings.STOREFRONT_API_RATE_PER_MINUTE = 3
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     key = _make_key(owner, shop_a)
     statuses = [_post("events", key, {"events": []}).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
