@@ -199,6 +199,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=f"portal:{Path(str(DATABASES['default']['NAME'])).name}"),
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Meta / Graph -------------------------------------------------------------------------
 META_APP_ID = env.str("META_APP_ID", default="1234567890" if DEBUG else "")

@@ -10,7 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # With Redis (the PostgreSQL + Redis run), each pytest-xdist worker keeps its cache keys apart:
 # the workers share the Redis server, and every test starts by emptying its own keys
 # (portal.testing.clear_cache), never the whole database.
-if "default" in CACHES and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
     import os as _os
 
     CACHES = {"default": {**CACHES["default"],  # noqa: F405
